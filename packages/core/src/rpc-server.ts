@@ -1,0 +1,219 @@
+import type http from 'node:http';
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { HeroError, toHeroError } from './errors.js';
+import {
+  INTERNAL_ERROR,
+  INVALID_PARAMS,
+  INVALID_REQUEST,
+  METHOD_NOT_FOUND,
+  PARSE_ERROR,
+  type JsonRpcErrorObject,
+  type JsonRpcId,
+  type JsonRpcResponse,
+} from './json-rpc.js';
+import { listenHttp, type HttpListener, type SocketListenOptions, type TcpListenOptions } from './listen.js';
+import { buildOpenRpc, type ServiceInfo } from './openrpc.js';
+import type { CallContext, RpcMethod } from './rpc-method.js';
+import { readBody, sendJson } from './http-util.js';
+
+/** Extra HTTP routes served beside the RPC endpoints; return true when handled. */
+export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+
+export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+export interface RpcHandlerOptions {
+  info: ServiceInfo;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  methods: Record<string, RpcMethod<any, any>>;
+  /** Largest accepted request body in bytes (default 16 MiB; larger → 413). */
+  bodyLimit?: number;
+  logger?: Logger;
+  /** Routes tried before the built-in 404 (REST APIs, SSE, dashboards). */
+  routes?: HttpRoute;
+  /** `heroservice.json` protocol (default `openrpc`). */
+  protocol?: 'openrpc' | 'ui' | 'rest';
+}
+
+export interface RpcHandler {
+  handler: http.RequestListener;
+  /** Runs one parsed JSON-RPC message (single or batch); undefined when nothing is to be answered. */
+  dispatch(message: unknown, call?: Partial<CallContext>): Promise<JsonRpcResponse | JsonRpcResponse[] | undefined>;
+  openrpc(): Record<string, unknown>;
+}
+
+function errorObject(err: unknown, logger: Logger | undefined, method: string): JsonRpcErrorObject {
+  const he = toHeroError(err);
+  if (he.code === 'HERO_INTERNAL') {
+    logger?.error({ err, method }, 'rpc handler failed');
+    return { code: INTERNAL_ERROR, message: 'Internal error', data: { code: 'HERO_INTERNAL' } };
+  }
+  return { code: he.rpcCode, message: he.message, data: { code: he.code, ...he.data } };
+}
+
+function issuesOf(err: z.ZodError): { path: string; message: string }[] {
+  return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+const isId = (v: unknown): v is JsonRpcId => v === null || typeof v === 'string' || typeof v === 'number';
+
+/** Builds the HTTP handler of a JSON-RPC service: /rpc, /openrpc.json, /health, heroservice.json. */
+export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
+  const started = Date.now();
+  const { logger, info } = opts;
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  let doc: Record<string, unknown> | undefined;
+  const openrpc = () => (doc ??= buildOpenRpc(info, opts.methods));
+  const methods = opts.methods;
+
+  const fail = (id: JsonRpcId, error: JsonRpcErrorObject): JsonRpcResponse => ({ jsonrpc: '2.0', id, error });
+
+  async function one(msg: unknown, call: CallContext): Promise<JsonRpcResponse | undefined> {
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      return fail(null, { code: INVALID_REQUEST, message: 'Invalid Request' });
+    }
+    const m = msg as Record<string, unknown>;
+    const hasId = 'id' in m;
+    const id = hasId && isId(m.id) ? m.id : null;
+    if (m.jsonrpc !== '2.0' || typeof m.method !== 'string' || (hasId && !isId(m.id)) ||
+      (m.params !== undefined && (typeof m.params !== 'object' || m.params === null))) {
+      return fail(id, { code: INVALID_REQUEST, message: 'Invalid Request' });
+    }
+    const name = m.method;
+    const reply = async (): Promise<JsonRpcResponse> => {
+      if (name === 'rpc.discover') return { jsonrpc: '2.0', id, result: openrpc() };
+      const def = Object.hasOwn(methods, name) ? methods[name] : undefined;
+      if (!def) return fail(id, { code: METHOD_NOT_FOUND, message: `Method not found: ${name}` });
+      let raw = m.params ?? {};
+      if (Array.isArray(raw)) {
+        const keys = Object.keys(def.params.shape);
+        if (raw.length > keys.length) {
+          return fail(id, {
+            code: INVALID_PARAMS,
+            message: `Invalid params: expected at most ${keys.length} positional params, got ${raw.length}`,
+            data: { code: 'HERO_INVALID_PARAMS', issues: [] },
+          });
+        }
+        const named: Record<string, unknown> = {};
+        raw.forEach((v, i) => {
+          if (v !== undefined) named[keys[i]!] = v;
+        });
+        raw = named;
+      }
+      const parsed = def.params.safeParse(raw);
+      if (!parsed.success) {
+        const issues = issuesOf(parsed.error);
+        return fail(id, {
+          code: INVALID_PARAMS,
+          message: `Invalid params: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+          data: { code: 'HERO_INVALID_PARAMS', issues },
+        });
+      }
+      try {
+        const result = await def.handler(parsed.data, call);
+        return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+      } catch (err) {
+        return fail(id, errorObject(err, logger, name));
+      }
+    };
+    const res = await reply();
+    return hasId ? res : undefined;
+  }
+
+  async function dispatch(message: unknown, partial: Partial<CallContext> = {}) {
+    const call: CallContext = {
+      headers: partial.headers ?? {},
+      signal: partial.signal ?? new AbortController().signal,
+      transport: partial.transport ?? 'internal',
+    };
+    if (Array.isArray(message)) {
+      if (message.length === 0) return fail(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
+      const out = (await Promise.all(message.map((m) => one(m, call)))).filter((r): r is JsonRpcResponse => !!r);
+      return out.length ? out : undefined;
+    }
+    return one(message, call);
+  }
+
+  const handler: http.RequestListener = (req, res) => {
+    void (async () => {
+      const url = req.url ?? '/';
+      const qi = url.indexOf('?');
+      const path = qi === -1 ? url : url.slice(0, qi);
+      if (req.method === 'POST' && (path === '/rpc' || path === '/')) {
+        const body = await readBody(req, res, bodyLimit);
+        if (body === undefined) return;
+        let message: unknown;
+        try {
+          message = JSON.parse(body.toString('utf8'));
+        } catch {
+          sendJson(res, 200, fail(null, { code: PARSE_ERROR, message: 'Parse error' }));
+          return;
+        }
+        const ac = new AbortController();
+        res.once('close', () => ac.abort());
+        const transport = (req.socket as net.Socket).remoteFamily ? 'tcp' : 'unix';
+        const out = await dispatch(message, { headers: req.headers, signal: ac.signal, transport });
+        if (out === undefined) {
+          res.writeHead(204).end();
+        } else {
+          sendJson(res, 200, out);
+        }
+        return;
+      }
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        if (path === '/openrpc.json') return sendJson(res, 200, openrpc());
+        if (path === '/health') {
+          return sendJson(res, 200, {
+            status: 'ok',
+            service: info.name,
+            version: info.version,
+            uptime_secs: Math.floor((Date.now() - started) / 1000),
+          });
+        }
+        if (path === '/.well-known/heroservice.json') {
+          return sendJson(res, 200, {
+            protocol: opts.protocol ?? 'openrpc',
+            name: info.name,
+            title: info.title,
+            version: info.version,
+            description: info.description,
+            socket: 'rpc',
+          });
+        }
+      }
+      if (opts.routes && (await opts.routes(req, res))) return;
+      sendJson(res, 404, { error: 'not_found', message: `no route for ${req.method} ${path}` });
+    })().catch((err) => {
+      logger?.error({ err }, 'http handler failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'Internal error' });
+      else res.destroy();
+    });
+  };
+
+  return { handler, dispatch, openrpc };
+}
+
+export interface ServeRpcOptions extends RpcHandlerOptions {
+  socket?: SocketListenOptions;
+  tcp?: TcpListenOptions;
+  onUpgrade?: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void;
+  drainMs?: number;
+}
+
+/** Serves a JSON-RPC service on its socket (and optional TCP) until `signal` aborts. */
+export async function serveRpc(opts: ServeRpcOptions, signal?: AbortSignal): Promise<HttpListener & RpcHandler> {
+  if (!opts.socket && !opts.tcp) throw new HeroError('HERO_CONFIG', 'serveRpc needs a socket or a tcp address');
+  const rpc = createRpcHandler(opts);
+  const listener = await listenHttp(
+    { handler: rpc.handler, socket: opts.socket, tcp: opts.tcp, onUpgrade: opts.onUpgrade, drainMs: opts.drainMs },
+    signal,
+  );
+  return {
+    ...rpc,
+    socketPath: listener.socketPath,
+    tcpAddress: listener.tcpAddress,
+    servers: listener.servers,
+    close: listener.close,
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { HeroError } from '@hero/core';
+import { Orchestrator, backoffDelay, type ServiceTask } from './orchestrator.js';
+
+/** A fake service: ready at once, stops on abort, can be told to crash. */
+function fake(name: string, log: string[], opts: { failStart?: boolean } = {}) {
+  let crash: ((err: Error) => void) | undefined;
+  let starts = 0;
+  const task: ServiceTask = {
+    key: name,
+    service: name,
+    start: (signal, ctx) =>
+      new Promise<void>((resolve, reject) => {
+        starts++;
+        log.push(`start ${name}`);
+        if (opts.failStart) return reject(new HeroError('HERO_CONFLICT', `${name} port in use`));
+        crash = (err) => reject(err);
+        signal.addEventListener('abort', () => {
+          log.push(`stop ${name}`);
+          setTimeout(resolve, 5);
+        });
+        setTimeout(() => ctx.onReady?.({ service: name, sockets: { rpc: `/x/${name}/rpc.sock` } }), 5);
+      }),
+  };
+  return { task, crash: (err = new Error('boom')) => crash?.(err), starts: () => starts };
+}
+
+describe('Orchestrator', () => {
+  it('starts in order, each awaited, and stops in reverse', async () => {
+    const log: string[] = [];
+    const a = fake('a', log);
+    const b = fake('b', log);
+    const c = fake('c', log);
+    const o = new Orchestrator([a.task, b.task, c.task]);
+    const st = await o.start();
+    expect(st.map((s) => s.state)).toEqual(['running', 'running', 'running']);
+    await o.shutdown();
+    expect(await o.finished).toBe(0);
+    expect(log).toEqual(['start a', 'start b', 'start c', 'stop c', 'stop b', 'stop a']);
+  });
+
+  it('a start failure stops what already started and rethrows naming the service', async () => {
+    const log: string[] = [];
+    const o = new Orchestrator([fake('a', log).task, fake('b', log, { failStart: true }).task, fake('c', log).task]);
+    await expect(o.start()).rejects.toMatchObject({ code: 'HERO_CONFLICT', service: 'b' });
+    expect(log).toEqual(['start a', 'start b', 'stop a']);
+  });
+
+  it('restarts a crashed service with backoff while the others keep running', async () => {
+    const log: string[] = [];
+    const a = fake('a', log);
+    const b = fake('b', log);
+    const o = new Orchestrator([a.task, b.task], { backoffMs: 10 });
+    await o.start();
+    b.crash();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.starts()).toBe(2);
+    const st = o.statuses();
+    expect(st[1]).toMatchObject({ state: 'running', restarts: 1, lastError: 'boom' });
+    expect(st[0]).toMatchObject({ state: 'running', restarts: 0 });
+    expect(a.starts()).toBe(1);
+    await o.shutdown();
+  });
+
+  it('gives up with exit code 1 when a service keeps failing', async () => {
+    const log: string[] = [];
+    const a = fake('a', log);
+    const b = fake('b', log);
+    const o = new Orchestrator([a.task, b.task], { backoffMs: 1, maxRestarts: 2 });
+    await o.start();
+    for (let i = 0; i < 3; i++) {
+      b.crash();
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(await o.finished).toBe(1);
+    expect(log).toContain('stop a');
+  });
+
+  it('computes capped exponential backoff', () => {
+    expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, 100, 1000))).toEqual([100, 200, 400, 800, 1000]);
+  });
+});

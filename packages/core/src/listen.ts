@@ -72,23 +72,20 @@ export async function listenHttp(opts: ListenHttpOptions, signal?: AbortSignal):
   let inflight = 0;
   let idleWaiters: (() => void)[] = [];
 
+  const onResponseClosed = () => {
+    inflight--;
+    if (inflight === 0 && idleWaiters.length) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const f of w) f();
+    }
+  };
+
   const make = () => {
     const server = http.createServer({ keepAliveTimeout: 5000, ...opts.serverOptions }, (req, res) => {
       inflight++;
-      let counted = true;
-      const done = () => {
-        if (!counted) return;
-        counted = false;
-        inflight--;
-        if (closing) res.shouldKeepAlive = false;
-        if (inflight === 0) {
-          const w = idleWaiters;
-          idleWaiters = [];
-          for (const f of w) f();
-        }
-      };
-      res.once('finish', done);
-      res.once('close', done);
+      // 'close' fires once per response, after 'finish' or when the client goes away
+      res.once('close', onResponseClosed);
       if (closing) res.setHeader('connection', 'close');
       opts.handler(req, res);
     });

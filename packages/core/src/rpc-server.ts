@@ -56,6 +56,23 @@ function issuesOf(err: z.ZodError): { path: string; message: string }[] {
   return err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
+/** A call context whose signal (aborted when the response closes) is only made if read. */
+function httpCall(req: http.IncomingMessage, res: http.ServerResponse): CallContext {
+  let ac: AbortController | undefined;
+  return {
+    headers: req.headers,
+    transport: (req.socket as net.Socket).remoteFamily ? 'tcp' : 'unix',
+    get signal() {
+      if (!ac) {
+        ac = new AbortController();
+        if (res.closed) ac.abort();
+        else res.once('close', () => ac!.abort());
+      }
+      return ac.signal;
+    },
+  };
+}
+
 const isId = (v: unknown): v is JsonRpcId => v === null || typeof v === 'string' || typeof v === 'number';
 
 /** Builds the HTTP handler of a JSON-RPC service: /rpc, /openrpc.json, /health, heroservice.json. */
@@ -121,12 +138,15 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
     return hasId ? res : undefined;
   }
 
-  async function dispatch(message: unknown, partial: Partial<CallContext> = {}) {
-    const call: CallContext = {
+  function dispatch(message: unknown, partial: Partial<CallContext> = {}) {
+    return run(message, {
       headers: partial.headers ?? {},
       signal: partial.signal ?? new AbortController().signal,
       transport: partial.transport ?? 'internal',
-    };
+    });
+  }
+
+  async function run(message: unknown, call: CallContext) {
     if (Array.isArray(message)) {
       if (message.length === 0) return fail(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
       const out = (await Promise.all(message.map((m) => one(m, call)))).filter((r): r is JsonRpcResponse => !!r);
@@ -150,10 +170,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
           sendJson(res, 200, fail(null, { code: PARSE_ERROR, message: 'Parse error' }));
           return;
         }
-        const ac = new AbortController();
-        res.once('close', () => ac.abort());
-        const transport = (req.socket as net.Socket).remoteFamily ? 'tcp' : 'unix';
-        const out = await dispatch(message, { headers: req.headers, signal: ac.signal, transport });
+        const out = await run(message, httpCall(req, res));
         if (out === undefined) {
           res.writeHead(204).end();
         } else {

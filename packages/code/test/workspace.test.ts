@@ -1,0 +1,195 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RpcError } from '@hero/core';
+import { startCode } from './helpers.js';
+
+async function rpcErr(p: Promise<unknown>): Promise<RpcError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RpcError);
+  return err as RpcError;
+}
+
+describe('repositories and trees', () => {
+  it('discovers git repositories with their branch or head', async () => {
+    const { client, root } = await startCode();
+    const r = await client.repoList();
+    expect(r.root).toBe(await fs.realpath(root));
+    expect(r.repos).toEqual([
+      { name: 'alpha', path: 'alpha', branch: 'main', head: null },
+      { name: 'beta', path: 'group/beta', branch: null, head: '0123456789abcdef0123456789abcdef01234567' },
+    ]);
+  });
+
+  it('lists a tree honouring .gitignore and never showing .git', async () => {
+    const { client } = await startCode();
+    const top = await client.repoTree();
+    expect(top.entries.map((e) => e.path)).toEqual(['alpha', 'group', 'notrepo', 'rel-out']);
+    expect(top.entries.find((e) => e.path === 'rel-out')!.type).toBe('symlink');
+    const t = await client.repoTree({ repo: 'alpha', depth: 3 });
+    const paths = t.entries.map((e) => e.path);
+    expect(paths).toEqual([
+      'alpha/src',
+      'alpha/src/deep',
+      'alpha/src/deep/c.ts',
+      'alpha/src/a.ts',
+      'alpha/src/b.md',
+      'alpha/.gitignore',
+      'alpha/README.md',
+      'alpha/bin.dat',
+      'alpha/dir-out',
+      'alpha/link-in',
+      'alpha/link-out',
+    ]);
+    expect(t.entries.find((e) => e.path === 'alpha/src/a.ts')!.size).toBeGreaterThan(10);
+    const all = await client.repoTree({ path: 'alpha', depth: 2, include_ignored: true });
+    expect(all.entries.map((e) => e.path)).toEqual(expect.arrayContaining(['alpha/dist', 'alpha/dist/out.js', 'alpha/debug.log']));
+    expect(all.entries.some((e) => e.path.includes('.git/'))).toBe(false);
+    const cut = await client.repoTree({ repo: 'alpha', depth: 3, max_entries: 2 });
+    expect(cut.entries).toHaveLength(2);
+    expect(cut.truncated).toBe(true);
+  });
+
+  it('answers clear errors for missing paths and files', async () => {
+    const { client } = await startCode();
+    expect((await rpcErr(client.repoTree({ path: 'nope' }))).code).toBe('HERO_NOT_FOUND');
+    expect((await rpcErr(client.repoTree({ path: 'alpha/README.md' }))).message).toContain('not a directory');
+  });
+});
+
+describe('reading and writing files', () => {
+  it('reads text and binary files with a version tag', async () => {
+    const { client } = await startCode();
+    const f = await client.fileRead('alpha/src/a.ts');
+    expect(f).toMatchObject({ path: 'alpha/src/a.ts', encoding: 'utf8', size: f.content.length });
+    expect(f.content).toContain('export const a');
+    expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const b = await client.fileRead('alpha/bin.dat');
+    expect(b.encoding).toBe('base64');
+    expect(Buffer.from(b.content, 'base64')).toEqual(Buffer.from([0x6e, 0x65, 0x65, 0x64, 0x6c, 0x65, 0, 1, 2, 3]));
+    expect((await client.fileRead('alpha/link-in')).content).toBe(f.content);
+    expect((await rpcErr(client.fileRead('alpha/nope.ts'))).code).toBe('HERO_NOT_FOUND');
+    expect((await rpcErr(client.fileRead('alpha/src'))).message).toContain('not a regular file');
+  });
+
+  it('writes atomically, keeps the mode, creates directories and leaves no temp files', async () => {
+    const { client, root } = await startCode();
+    await fs.chmod(path.join(root, 'alpha/src/a.ts'), 0o600);
+    const w = await client.fileWrite('alpha/src/a.ts', 'changed\n');
+    expect(w).toMatchObject({ path: 'alpha/src/a.ts', size: 8, created: false });
+    expect(await fs.readFile(path.join(root, 'alpha/src/a.ts'), 'utf8')).toBe('changed\n');
+    expect((await fs.stat(path.join(root, 'alpha/src/a.ts'))).mode & 0o777).toBe(0o600);
+    const n = await client.fileWrite('alpha/new/dir/n.txt', 'new');
+    expect(n.created).toBe(true);
+    expect(await fs.readFile(path.join(root, 'alpha/new/dir/n.txt'), 'utf8')).toBe('new');
+    await client.fileWrite('alpha/raw.bin', Buffer.from([0, 255]).toString('base64'), { encoding: 'base64' });
+    expect(await fs.readFile(path.join(root, 'alpha/raw.bin'))).toEqual(Buffer.from([0, 255]));
+    expect((await rpcErr(client.fileWrite('alpha/x/y.txt', 'no', { create_dirs: false }))).code).toBe('HERO_NOT_FOUND');
+    const leftovers = (await fs.readdir(path.join(root, 'alpha/src'))).filter((f) => f.endsWith('.tmp'));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('refuses a write whose if_match is stale, losing nothing', async () => {
+    const { client, root } = await startCode();
+    const f = await client.fileRead('alpha/README.md');
+    await fs.writeFile(path.join(root, 'alpha/README.md'), 'edited elsewhere\n');
+    const err = await rpcErr(client.fileWrite('alpha/README.md', 'mine', { if_match: f.sha256 }));
+    expect(err.code).toBe('HERO_CONFLICT');
+    expect(await fs.readFile(path.join(root, 'alpha/README.md'), 'utf8')).toBe('edited elsewhere\n');
+    const fresh = await client.fileRead('alpha/README.md');
+    await client.fileWrite('alpha/README.md', 'mine', { if_match: fresh.sha256 });
+    expect((await rpcErr(client.fileWrite('alpha/README.md', 'x', { if_match: '' }))).code).toBe('HERO_CONFLICT');
+    await client.fileWrite('alpha/brand-new.md', 'x', { if_match: '' });
+  });
+
+  it('writes through a symlink inside the root to its target, keeping the link', async () => {
+    const { client, root } = await startCode();
+    await client.fileWrite('alpha/link-in', 'via link\n');
+    expect((await fs.lstat(path.join(root, 'alpha/link-in'))).isSymbolicLink()).toBe(true);
+    expect(await fs.readFile(path.join(root, 'alpha/src/a.ts'), 'utf8')).toBe('via link\n');
+  });
+});
+
+describe('search', () => {
+  it('finds lines with file, line and column, skipping ignored and binary files', async () => {
+    const { client } = await startCode();
+    const r = await client.fileSearch('needle', { repo: 'alpha' });
+    expect(r.matches).toEqual([
+      { path: 'alpha/src/deep/c.ts', line: 1, column: 19, text: 'export const c = "needle";' },
+      { path: 'alpha/src/a.ts', line: 2, column: 4, text: '// needle here' },
+    ]);
+    expect(r.truncated).toBe(false);
+    const ci = await client.fileSearch('needle', { repo: 'alpha', case_sensitive: false });
+    expect(ci.matches.map((m) => `${m.path}:${m.line}`)).toEqual(['alpha/src/deep/c.ts:1', 'alpha/src/a.ts:2', 'alpha/src/a.ts:3', 'alpha/src/b.md:1']);
+    const withIgnored = await client.fileSearch('needle', { path: 'alpha', include_ignored: true });
+    expect(withIgnored.matches.map((m) => m.path)).toEqual(expect.arrayContaining(['alpha/dist/out.js', 'alpha/debug.log']));
+    expect(withIgnored.matches.some((m) => m.path === 'alpha/bin.dat')).toBe(false);
+  });
+
+  it('filters by extension, supports regexes, one file and a result cap', async () => {
+    const { client } = await startCode();
+    const md = await client.fileSearch('needle', { case_sensitive: false, extensions: ['md'] });
+    expect(md.matches.map((m) => m.path)).toEqual(['alpha/src/b.md']);
+    const re = await client.fileSearch('export (const|function) \\w+', { regex: true });
+    expect(re.matches.map((m) => `${m.path}:${m.line}`)).toEqual(['alpha/src/deep/c.ts:1', 'alpha/src/a.ts:1', 'alpha/src/a.ts:3']);
+    const one = await client.fileSearch('export', { path: 'alpha/src/a.ts' });
+    expect(one.matches).toHaveLength(2);
+    const cap = await client.fileSearch('export', { max_results: 1 });
+    expect(cap).toMatchObject({ truncated: true });
+    expect(cap.matches).toHaveLength(1);
+    expect((await rpcErr(client.fileSearch('(', { regex: true }))).message).toContain('invalid regular expression');
+    expect((await client.fileSearch('TOP SECRET')).matches).toEqual([]);
+  });
+});
+
+describe('security: no file method leaves the root', () => {
+  const bad = [
+    ['parent segments', '../outside/secret.txt'],
+    ['nested parent segments', 'alpha/../../outside/secret.txt'],
+    ['absolute path', '/etc/passwd'],
+    ['NUL byte', 'alpha/README.md\0.txt'],
+    ['symlink to a file outside', 'alpha/link-out'],
+    ['relative symlink outside', 'rel-out'],
+    ['path through a symlinked dir outside', 'alpha/dir-out/secret.txt'],
+  ] as const;
+
+  it.each(bad)('file.read refuses %s', async (_, p) => {
+    const { client } = await startCode();
+    const err = await rpcErr(client.fileRead(p));
+    expect(err.code).toBe('HERO_PATH_REFUSED');
+    expect(err.message).not.toContain('TOP SECRET');
+  });
+
+  it.each(bad)('file.write refuses %s and changes nothing outside', async (_, p) => {
+    const { client, outside } = await startCode();
+    expect((await rpcErr(client.fileWrite(p, 'pwned'))).code).toBe('HERO_PATH_REFUSED');
+    expect(await fs.readFile(path.join(outside, 'secret.txt'), 'utf8')).toBe('TOP SECRET\n');
+    expect(await fs.readdir(outside)).toEqual(['secret.txt']);
+  });
+
+  it('file.write never creates files or directories through a symlink out of the root', async () => {
+    const { client, outside, root } = await startCode();
+    for (const p of ['alpha/dir-out/new.txt', 'alpha/dir-out/sub/new.txt']) {
+      expect((await rpcErr(client.fileWrite(p, 'pwned'))).code).toBe('HERO_PATH_REFUSED');
+    }
+    expect(await fs.readdir(outside)).toEqual(['secret.txt']);
+    await fs.symlink(path.join(outside, 'planted.txt'), path.join(root, 'alpha', 'dangling'));
+    expect((await rpcErr(client.fileWrite('alpha/dangling', 'pwned'))).code).toBe('HERO_PATH_REFUSED');
+    expect(await fs.readdir(outside)).toEqual(['secret.txt']);
+  });
+
+  it.each(bad)('repo.tree refuses %s', async (_, p) => {
+    const { client } = await startCode();
+    const err = await rpcErr(client.repoTree({ path: p.replace(/\/secret\.txt$/, '') }));
+    expect(['HERO_PATH_REFUSED']).toContain(err.code);
+  });
+
+  it.each(bad)('file.search refuses %s', async (_, p) => {
+    const { client } = await startCode();
+    expect((await rpcErr(client.fileSearch('SECRET', { path: p }))).code).toBe('HERO_PATH_REFUSED');
+    expect((await rpcErr(client.fileSearch('SECRET', { repo: p }))).code).toBe('HERO_PATH_REFUSED');
+  });
+});

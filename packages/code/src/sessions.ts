@@ -192,11 +192,12 @@ export class Sessions {
       try {
         job = await this.proc.wait(entry.job_id!, WAIT_CHUNK_MS, signal);
         backoff = 500;
+        if (isTerminal(job.state)) break;
+        // The terminal state is recorded only together with the output, below.
         if (job.state !== entry.state) {
           entry.state = job.state;
           await this.save(doc);
         }
-        if (isTerminal(job.state)) break;
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof HeroError && err.code === 'HERO_NOT_FOUND') {

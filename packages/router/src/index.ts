@@ -1,0 +1,186 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ConfigError,
+  HeroError,
+  createUiHandler,
+  ensureDir,
+  expandHome,
+  isLoopbackHost,
+  parseHostPort,
+  serveRpc,
+  serveUi,
+  socketPath,
+  type HttpListener,
+  type RpcHandler,
+  type RunContext,
+} from '@hero/core';
+import { routerMethods } from './api.js';
+import { createAccess } from './auth.js';
+import type { Config } from './config.js';
+import { dashboardHtml, dashboardRoutes } from './dashboard.js';
+import { createEntry } from './entry.js';
+import { createProxy } from './proxy.js';
+import { Registry } from './registry.js';
+import type { RouterHealth } from './schemas.js';
+import { listenTcpEntry, type TcpEntry } from './tcp-listener.js';
+import { SERVICE, VERSION } from './version.js';
+import { DirWatcher } from './watcher.js';
+
+export { configSchema, type Config, type ConfigInput } from './config.js';
+export { SERVICE, VERSION } from './version.js';
+export { isValidName, parseRoute, hasUnsafePath, type Route } from './names.js';
+export { RouterClient } from './client.js';
+export type {
+  MethodInfo,
+  RouterHealth,
+  ScanResult,
+  ServiceSummary,
+  SocketInfo,
+  SocketStatus,
+} from './schemas.js';
+
+const info = {
+  name: SERVICE,
+  title: 'Hero router',
+  version: VERSION,
+  description: 'Socket discovery and the HTTP entry point of the node',
+};
+
+async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const { cert, key } = config.tls;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new ConfigError('tls needs both cert and key');
+  const read = async (what: string, file: string) => {
+    try {
+      return await fs.readFile(expandHome(file));
+    } catch (err) {
+      throw new ConfigError(`cannot read tls.${what} ${file}: ${(err as Error).message}`, [], { cause: err });
+    }
+  };
+  return { cert: await read('cert', cert), key: await read('key', key) };
+}
+
+/**
+ * Runs hero_router: discovery of `<socket_dir>/<service>/<name>.sock`, its API on rpc.sock,
+ * the dashboard on admin.sock and the TCP entry point proxying `/<service>/<name>/…`.
+ */
+export async function run(config: Config, signal: AbortSignal, ctx: RunContext = {}): Promise<void> {
+  const logger = ctx.logger;
+  const socketDir = path.resolve(expandHome(config.socket_dir));
+
+  // validate everything before binding anything
+  let listen: { host: string; port: number } | undefined;
+  if (config.listen) {
+    try {
+      listen = parseHostPort(config.listen);
+    } catch (err) {
+      throw new ConfigError(`invalid listen: ${(err as Error).message}`);
+    }
+  }
+  const access = createAccess({ tokens: config.auth.tokens, allow: config.auth.allow, context: config.context });
+  if (listen && !isLoopbackHost(listen.host) && !access.enabled) {
+    throw new ConfigError(
+      `refusing to listen on ${config.listen}: a non-loopback address needs auth.tokens and/or auth.allow in the router config`,
+    );
+  }
+  const tls = await readTls(config);
+  if (signal.aborted) throw new HeroError('HERO_UNAVAILABLE', 'aborted before start');
+
+  await ensureDir(socketDir);
+  const registry = new Registry({
+    socketDir,
+    probeTimeoutMs: config.probe_timeout_ms,
+    maxSockets: config.max_sockets,
+    keepAliveMs: config.keep_alive_ms,
+    logger,
+  });
+  const started = Date.now();
+  let tcp: TcpEntry | undefined;
+  const health = (): RouterHealth => {
+    const by: Record<string, number> = {};
+    const entries = registry.entries();
+    for (const e of entries) by[e.status] = (by[e.status] ?? 0) + 1;
+    return {
+      status: 'ok',
+      version: VERSION,
+      uptime_secs: Math.floor((Date.now() - started) / 1000),
+      listen: tcp ? `${tcp.address.host}:${tcp.address.port}` : null,
+      tls: tls !== undefined,
+      auth: access.enabled,
+      services: registry.summaries().length,
+      sockets: entries.length,
+      by_status: by,
+    };
+  };
+
+  const methods = routerMethods(registry, health);
+  const proxy = createProxy({
+    registry,
+    upstreamTimeoutMs: config.upstream_timeout_ms,
+    idleTimeoutMs: config.idle_timeout_ms,
+    proto: tls ? 'https' : 'http',
+    dropAuthorization: config.auth.tokens.length > 0,
+    logger,
+  });
+
+  let rpc: (HttpListener & RpcHandler) | undefined;
+  let ui: HttpListener | undefined;
+  let watcher: DirWatcher | undefined;
+  let interval: NodeJS.Timeout | undefined;
+  const closeAll = async () => {
+    if (interval) clearInterval(interval);
+    watcher?.close();
+    const results = await Promise.allSettled([tcp?.close(), ui?.close(), rpc?.close()]);
+    registry.close();
+    for (const r of results) if (r.status === 'rejected') logger?.error({ err: r.reason }, 'close failed');
+  };
+
+  try {
+    rpc = await serveRpc({ info, methods, logger, socket: { path: socketPath(socketDir, SERVICE, 'rpc'), service: SERVICE } });
+    const rpcHandler = rpc;
+    const routes = dashboardRoutes(registry, () => rpcHandler, config.upstream_timeout_ms);
+    const html = dashboardHtml(VERSION);
+    ui = await serveUi({
+      info,
+      html,
+      routes,
+      socket: { path: socketPath(socketDir, SERVICE, 'admin'), service: SERVICE },
+    });
+    if (listen) {
+      const entry = createEntry({
+        registry,
+        proxy,
+        access,
+        context: config.context,
+        api: rpc.handler,
+        admin: createUiHandler({ info, html, routes }),
+      });
+      tcp = await listenTcpEntry({ ...listen, tls, request: entry.request, upgrade: entry.upgrade });
+    }
+    await registry.scan(true);
+    if (config.watch) {
+      watcher = new DirWatcher(socketDir, config.watch_debounce_ms, () => {
+        void registry.scan(false).then(() => watcher?.sync(registry.serviceDirs()));
+      });
+      watcher.sync(registry.serviceDirs());
+    }
+    if (config.scan_interval_ms > 0) {
+      interval = setInterval(() => {
+        void registry.scan(true).then(() => watcher?.sync(registry.serviceDirs()));
+      }, config.scan_interval_ms);
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  const sockets = { rpc: rpc.socketPath!, admin: ui.socketPath! };
+  const tcpInfo = tcp ? { http: `${tcp.address.host.includes(':') ? `[${tcp.address.host}]` : tcp.address.host}:${tcp.address.port}` } : undefined;
+  if (!signal.aborted) {
+    logger?.info({ socket_dir: socketDir, listen: tcpInfo?.http, tls: !!tls, auth: access.enabled }, 'router ready');
+    ctx.onReady?.({ service: SERVICE, sockets, ...(tcpInfo ? { tcp: tcpInfo } : {}) });
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+  await closeAll();
+}

@@ -1,0 +1,338 @@
+/**
+ * The in-memory message bus: per-topic bounded inbox queues, long-poll poppers, reply waiters
+ * and the sender-side records behind `getMessageInfo`. Pure state with timers; no sockets.
+ */
+import { HeroError } from '@hero/core';
+import type { InboundMessage, MessageStatusResponse } from './client.js';
+import { Fifo } from './fifo.js';
+
+export type OutState = 'pending' | 'received' | 'read' | 'aborted';
+
+/** Sender-side record of a pushed message. */
+export interface OutRecord {
+  dst: string;
+  state: OutState;
+  /** Unix seconds. */
+  created: number;
+  /** Unix seconds. */
+  deadline: number;
+  msgLen: number;
+  /** Set when the message went to the upstream daemon under this id. */
+  upstream?: boolean;
+}
+
+/** A message held by the bus; topic and payload stay base64 as they came in. */
+export interface Envelope {
+  id: string;
+  srcIp: string;
+  srcPk: string;
+  dstIp: string;
+  dstPk: string;
+  /** Topic bytes as a latin1 string ('' without a topic). */
+  topicKey: string;
+  /** base64 topic, undefined without a topic. */
+  topic: string | undefined;
+  /** base64 payload. */
+  payload: string;
+  /** Payload plus topic bytes: what the queue limits count. */
+  size: number;
+  /** The record to update when the message is read or expires (local messages). */
+  record: OutRecord | undefined;
+  seq: number;
+  expiresAt: number;
+}
+
+export interface BusLimits {
+  /** Messages held per topic. */
+  maxQueueMessages: number;
+  /** Bytes held per topic. */
+  maxQueueBytes: number;
+  /** Bytes held over all topics. */
+  maxTotalBytes: number;
+  /** How long an unread message is kept (ms). */
+  messageTtlMs: number;
+  /** Sender-side records kept for `getMessageInfo` (oldest dropped first). */
+  maxRecords: number;
+}
+
+interface Waiter {
+  prefix: string | undefined;
+  peek: boolean;
+  resolve: (env: Envelope | null) => void;
+}
+
+interface TopicQueue {
+  fifo: Fifo<Envelope>;
+  bytes: number;
+}
+
+/** Wire form of an envelope. */
+export function toInbound(env: Envelope): InboundMessage {
+  const m: InboundMessage = {
+    id: env.id,
+    srcIp: env.srcIp,
+    srcPk: env.srcPk,
+    dstIp: env.dstIp,
+    dstPk: env.dstPk,
+    payload: env.payload,
+  };
+  if (env.topic !== undefined) {
+    return { id: m.id, srcIp: m.srcIp, srcPk: m.srcPk, dstIp: m.dstIp, dstPk: m.dstPk, topic: env.topic, payload: m.payload };
+  }
+  return m;
+}
+
+/** Wire form of a record. */
+export function toStatus(r: OutRecord): MessageStatusResponse {
+  return { dst: r.dst, state: r.state, created: r.created, deadline: r.deadline, msgLen: r.msgLen };
+}
+
+export class Bus {
+  readonly limits: BusLimits;
+  private readonly queues = new Map<string, TopicQueue>();
+  private totalBytes = 0;
+  private totalMessages = 0;
+  private waiters: Waiter[] = [];
+  private readonly replyWaiters = new Map<string, (m: InboundMessage | undefined) => void>();
+  readonly records = new Map<string, OutRecord>();
+  private seq = 0;
+  private closed = false;
+
+  constructor(limits: BusLimits) {
+    this.limits = limits;
+  }
+
+  /** Counters for `getInfo`-style reporting and tests. */
+  stats(): { messages: number; bytes: number; topics: number; waiters: number; replyWaiters: number } {
+    return {
+      messages: this.totalMessages,
+      bytes: this.totalBytes,
+      topics: this.queues.size,
+      waiters: this.waiters.length,
+      replyWaiters: this.replyWaiters.size,
+    };
+  }
+
+  /** Remembers a sender-side record, dropping the oldest beyond the cap. */
+  addRecord(id: string, r: OutRecord): void {
+    this.records.set(id, r);
+    if (this.records.size > this.limits.maxRecords) {
+      const oldest = this.records.keys().next().value;
+      if (oldest !== undefined) this.records.delete(oldest);
+    }
+  }
+
+  /**
+   * Delivers a message to the inbox: straight to the first waiting popper whose topic filter
+   * matches (peekers see it too), else into its topic queue. Throws HERO_QUEUE_FULL when the
+   * queue is at its limit: the message is refused, nothing already queued is dropped.
+   */
+  deliver(init: Omit<Envelope, 'seq' | 'expiresAt'>, now = Date.now()): void {
+    if (this.closed) throw new HeroError('HERO_UNAVAILABLE', 'message bus is shutting down', { rpcCode: -32015 });
+    const env = init as Envelope;
+    env.seq = ++this.seq;
+    env.expiresAt = now + this.limits.messageTtlMs;
+    let consumer = -1;
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i]!;
+      if (!w.peek && (w.prefix === undefined || env.topicKey.startsWith(w.prefix))) {
+        consumer = i;
+        break;
+      }
+    }
+    if (consumer === -1) this.checkRoom(env);
+    const end = consumer === -1 ? this.waiters.length : consumer + 1;
+    const served: Waiter[] = [];
+    const kept: Waiter[] = [];
+    for (let i = 0; i < this.waiters.length; i++) {
+      const w = this.waiters[i]!;
+      if (i < end && (w.prefix === undefined || env.topicKey.startsWith(w.prefix))) served.push(w);
+      else kept.push(w);
+    }
+    this.waiters = kept;
+    if (consumer === -1) {
+      this.enqueue(env);
+      if (env.record) env.record.state = 'received';
+    } else if (env.record) {
+      env.record.state = 'read';
+    }
+    for (const w of served) w.resolve(env);
+  }
+
+  private checkRoom(env: Envelope): void {
+    const q = this.queues.get(env.topicKey);
+    const count = q ? q.fifo.length : 0;
+    const bytes = q ? q.bytes : 0;
+    const L = this.limits;
+    if (count + 1 > L.maxQueueMessages || bytes + env.size > L.maxQueueBytes || this.totalBytes + env.size > L.maxTotalBytes) {
+      const why =
+        count + 1 > L.maxQueueMessages
+          ? `${L.maxQueueMessages} messages`
+          : bytes + env.size > L.maxQueueBytes
+            ? `${L.maxQueueBytes} bytes for the topic`
+            : `${L.maxTotalBytes} bytes in total`;
+      throw new HeroError('HERO_QUEUE_FULL', `inbox full (limit ${why}); message refused`, {
+        rpcCode: -32015,
+        data: { limit: why },
+      });
+    }
+  }
+
+  private enqueue(env: Envelope): void {
+    let q = this.queues.get(env.topicKey);
+    if (!q) {
+      q = { fifo: new Fifo<Envelope>(), bytes: 0 };
+      this.queues.set(env.topicKey, q);
+    }
+    q.fifo.push(env);
+    q.bytes += env.size;
+    this.totalBytes += env.size;
+    this.totalMessages++;
+  }
+
+  /** The queue holding the oldest message matching `prefix`. */
+  private pick(prefix: string | undefined): [string, TopicQueue] | undefined {
+    let best: [string, TopicQueue] | undefined;
+    let bestSeq = Infinity;
+    if (prefix !== undefined && prefix.length > 0) {
+      for (const entry of this.queues) {
+        if (!entry[0].startsWith(prefix)) continue;
+        const s = entry[1].fifo.peek()!.seq;
+        if (s < bestSeq) {
+          bestSeq = s;
+          best = entry;
+        }
+      }
+      return best;
+    }
+    for (const entry of this.queues) {
+      const s = entry[1].fifo.peek()!.seq;
+      if (s < bestSeq) {
+        bestSeq = s;
+        best = entry;
+      }
+    }
+    return best;
+  }
+
+  /** Takes (or peeks) the oldest matching message now; undefined when none is queued. */
+  take(prefix: string | undefined, peek: boolean): Envelope | undefined {
+    const found = this.pick(prefix);
+    if (!found) return undefined;
+    const [key, q] = found;
+    if (peek) return q.fifo.peek();
+    const env = q.fifo.shift()!;
+    q.bytes -= env.size;
+    this.totalBytes -= env.size;
+    this.totalMessages--;
+    if (q.fifo.length === 0) this.queues.delete(key);
+    if (env.record) env.record.state = 'read';
+    return env;
+  }
+
+  /**
+   * Pops (or peeks) the oldest message whose topic starts with `prefix`, waiting up to
+   * `timeoutMs` for one; null when none came. Waiters are served in arrival order.
+   */
+  pop(prefix: string | undefined, peek: boolean, timeoutMs: number, signal?: AbortSignal): Promise<Envelope | null> {
+    const now = this.take(prefix, peek);
+    if (now) return Promise.resolve(now);
+    if (timeoutMs <= 0 || this.closed || signal?.aborted) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        prefix,
+        peek,
+        resolve: (env) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          resolve(env);
+        },
+      };
+      const drop = () => {
+        const i = this.waiters.indexOf(w);
+        if (i !== -1) {
+          this.waiters.splice(i, 1);
+          w.resolve(null);
+        }
+      };
+      const onAbort = () => drop();
+      const timer = setTimeout(drop, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(w);
+    });
+  }
+
+  /** Waits up to `timeoutMs` for a reply to message `id`; undefined on timeout. */
+  waitReply(id: string, timeoutMs: number, signal?: AbortSignal): Promise<InboundMessage | undefined> {
+    if (timeoutMs <= 0 || this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const done = (m: InboundMessage | undefined) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (this.replyWaiters.get(id) === done) this.replyWaiters.delete(id);
+        resolve(m);
+      };
+      const onAbort = () => done(undefined);
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.replyWaiters.set(id, done);
+    });
+  }
+
+  /** Reserves the reply slot of `id` before the message is delivered, so no reply can slip past. */
+  hasReplyWaiter(id: string): boolean {
+    return this.replyWaiters.has(id);
+  }
+
+  /** Stops waiting for a reply to `id` (the waiter sees a timeout). */
+  cancelReply(id: string): void {
+    this.replyWaiters.get(id)?.(undefined);
+  }
+
+  /** Hands a reply to the sender waiting on `id`; false when nobody waits. */
+  resolveReply(id: string, reply: InboundMessage): boolean {
+    const w = this.replyWaiters.get(id);
+    if (!w) return false;
+    w(reply);
+    return true;
+  }
+
+  /** Drops expired unread messages (their records become `aborted`) and old records. */
+  sweep(now = Date.now()): number {
+    let dropped = 0;
+    for (const [key, q] of this.queues) {
+      for (let head = q.fifo.peek(); head && head.expiresAt <= now; head = q.fifo.peek()) {
+        q.fifo.shift();
+        q.bytes -= head.size;
+        this.totalBytes -= head.size;
+        this.totalMessages--;
+        if (head.record) head.record.state = 'aborted';
+        dropped++;
+      }
+      if (q.fifo.length === 0) this.queues.delete(key);
+    }
+    const nowSecs = Math.floor(now / 1000);
+    const keepSecs = Math.ceil(this.limits.messageTtlMs / 1000);
+    for (const [id, r] of this.records) {
+      // records are in creation order: stop at the first one still worth keeping
+      if (r.deadline + keepSecs > nowSecs) break;
+      if (r.state === 'pending') r.state = 'aborted';
+      this.records.delete(id);
+    }
+    for (const r of this.records.values()) {
+      if (r.deadline > nowSecs) break;
+      if (r.state === 'pending' && !r.upstream) r.state = 'aborted';
+    }
+    return dropped;
+  }
+
+  /** Ends every wait: poppers get null, reply waiters time out. Further deliveries fail. */
+  close(): void {
+    this.closed = true;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w.resolve(null);
+    for (const w of [...this.replyWaiters.values()]) w(undefined);
+    this.replyWaiters.clear();
+  }
+}

@@ -312,7 +312,8 @@ export class Bus {
       if (q.fifo.length === 0) this.queues.delete(key);
     }
     const nowSecs = Math.floor(now / 1000);
-    const keepSecs = Math.ceil(this.limits.messageTtlMs / 1000);
+    // records outlive their deadline so senders can still ask what became of a message
+    const keepSecs = Math.max(300, Math.ceil(this.limits.messageTtlMs / 1000));
     for (const [id, r] of this.records) {
       // records are in creation order: stop at the first one still worth keeping
       if (r.deadline + keepSecs > nowSecs) break;

@@ -1,0 +1,14 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * Command line of the built-in command runner: this package's runner entry under the current
+ * node (through tsx when running from source).
+ */
+export function builtinRunnerCommand(): string[] {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(fromSource ? './runner-entry.ts' : './runner-entry.js', import.meta.url));
+  if (!fromSource) return [process.execPath, entry];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return [process.execPath, '--conditions=@hero/source', '--import', tsx, entry];
+}

@@ -1,0 +1,333 @@
+/**
+ * The runner SDK: takes jobs from `<ns>:work_queue:<name>` with a reliable hand-off into a
+ * per-instance processing list, runs them through a handler, stores the outcome and keeps a
+ * heartbeat so a supervisor can give the jobs of a dead instance to another one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { exec, JobStore, parseJob } from './job-store.js';
+import { instanceMember, keys, type Keys } from './keys.js';
+import { connectRedis, openRedis, parseRedisTarget, type RedisTarget } from './redis.js';
+import type { Job, JobStatus } from './types.js';
+
+/** What a handler gets besides the job. */
+export interface JobContext {
+  /** Aborted on `job.stop`, on timeout and when the runner shuts down (`reason` says which). */
+  signal: AbortSignal;
+  instance: string;
+}
+
+/** Returns the job's result (non-strings are JSON-encoded); a throw makes the job `error`. */
+export type RunnerHandler = (job: Job, ctx: JobContext) => unknown;
+
+export interface CreateRunnerOptions {
+  /** Runner name = the work queue it serves. */
+  name: string;
+  /** `redis://…`, `unix:///path`, a socket path, or a parsed target. */
+  redis: string | RedisTarget;
+  handler: RunnerHandler;
+  /** Jobs worked on at once (default 1). */
+  concurrency?: number;
+  /** Key prefix (default `hero`). */
+  namespace?: string;
+  /** Instance id (default random); supervisors pass one to the runners they start. */
+  instance?: string;
+  /** Heartbeat period (default 1000 ms); the instance counts as dead after 3 missed beats. */
+  heartbeatMs?: number;
+  /** Time in-flight jobs get to finish on close before they are put back (default 10 s). */
+  drainMs?: number;
+  replyTtlSecs?: number;
+  logger?: Logger;
+  connectTimeoutMs?: number;
+}
+
+export interface Runner {
+  readonly name: string;
+  readonly instance: string;
+  /** Resolves once connected and taking jobs; rejects if Redis cannot be reached. */
+  readonly ready: Promise<void>;
+  /** Jobs running now. */
+  readonly active: number;
+  /** Stops taking jobs, lets running ones finish (up to `drainMs`), puts back the rest. */
+  close(): Promise<void>;
+}
+
+/** Why a job's signal was aborted. */
+export type AbortReason = 'stopped' | 'timeout' | 'shutdown';
+
+interface Active {
+  ac: AbortController;
+  timer?: NodeJS.Timeout;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Starts a runner; see {@link CreateRunnerOptions}. */
+export function createRunner(opts: CreateRunnerOptions): Runner {
+  const name = opts.name;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error(`invalid runner name "${name}"`);
+  const instance = opts.instance ?? randomUUID();
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const heartbeatMs = opts.heartbeatMs ?? 1000;
+  const drainMs = opts.drainMs ?? 10_000;
+  const log = opts.logger;
+  const k: Keys = keys(opts.namespace ?? 'hero');
+  const target = typeof opts.redis === 'string' ? parseRedisTarget(opts.redis) : opts.redis;
+  const where = typeof opts.redis === 'string' ? opts.redis : JSON.stringify(opts.redis);
+  const cmd: Redis = openRedis(target, { name: `runner:${name}` });
+  const block: Redis = openRedis(target, { blocking: true, name: `runner:${name}:fetch` });
+  const ctl: Redis = openRedis(target, { blocking: true, name: `runner:${name}:ctl` });
+  const store = new JobStore(cmd, k, opts.replyTtlSecs ?? 3600);
+  const processing = k.processing(name, instance);
+  const work = k.workQueue(name);
+  const active = new Map<string, Active>();
+  /** Ids moved into `processing` but not yet started; stop requests for them wait here. */
+  const taken = new Set<string>();
+  const stopEarly = new Set<string>();
+  let closing = false;
+  let slotWaiter: (() => void) | undefined;
+  const loops: Promise<void>[] = [];
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const freeSlot = () => {
+    const w = slotWaiter;
+    slotWaiter = undefined;
+    w?.();
+  };
+
+  async function beat(): Promise<void> {
+    const m = cmd.multi();
+    m.set(k.alive(name, instance), String(Date.now()), 'PX', heartbeatMs * 3 + 500);
+    m.sadd(k.instances, instanceMember(name, instance));
+    await exec(m);
+  }
+
+  async function runJob(id: string): Promise<void> {
+    const key = k.job(id);
+    const iso = new Date().toISOString();
+    const m = cmd.multi();
+    m.hgetall(key);
+    m.hset(key, { status: 'started', started_at: iso, updated_at: iso, worker: instance });
+    m.hincrby(key, 'attempts', 1);
+    const [before] = (await exec(m)) as [Record<string, string>];
+    taken.delete(id);
+    const job = parseJob(before);
+    if (!job) {
+      // deleted while queued: drop what the HSET above re-created
+      await exec(cmd.multi().del(key).lrem(processing, 1, id));
+      return;
+    }
+    if (job.status !== 'dispatched' || before.stop_requested || stopEarly.delete(id)) {
+      if (job.status === 'dispatched' || job.status === 'started') {
+        await store.finish(id, 'stopped', { error: 'stopped before it started' }, (mm) => mm.lrem(processing, 1, id));
+      } else {
+        // ended (stopped, …) while queued: restore what it was
+        const restore = cmd.multi().hset(key, { status: job.status, updated_at: job.updated_at, attempts: String(job.attempts) });
+        if (!job.started_at) restore.hdel(key, 'started_at');
+        await exec(restore.lrem(processing, 1, id));
+      }
+      return;
+    }
+    job.status = 'started';
+    job.attempts += 1;
+    const ac = new AbortController();
+    const entry: Active = { ac };
+    active.set(id, entry);
+    if (job.timeout > 0) {
+      entry.timer = setTimeout(() => ac.abort('timeout' satisfies AbortReason), job.timeout * 1000);
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      ac.signal.addEventListener('abort', () => reject(new AbortError(ac.signal.reason as AbortReason)), { once: true });
+    });
+    let status: JobStatus;
+    let out: { result?: string; error?: string };
+    try {
+      const value = await Promise.race([Promise.resolve().then(() => opts.handler(job, { signal: ac.signal, instance })), aborted]);
+      status = 'finished';
+      out = { result: typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value) };
+    } catch (err) {
+      const reason = err instanceof AbortError ? err.reason : ac.signal.aborted ? (ac.signal.reason as AbortReason) : undefined;
+      if (reason === 'timeout') {
+        status = 'timeout';
+        out = { error: `timed out after ${job.timeout} s` };
+      } else if (reason === 'stopped') {
+        status = 'stopped';
+        out = { error: 'stopped' };
+      } else if (reason === 'shutdown') {
+        clearTimeout(entry.timer);
+        return; // close() puts it back in the queue
+      } else {
+        status = 'error';
+        out = { error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    clearTimeout(entry.timer);
+    if (ac.signal.aborted && ac.signal.reason === 'shutdown') return;
+    try {
+      await store.finish(id, status, out, (mm) => mm.lrem(processing, 1, id));
+    } finally {
+      active.delete(id);
+      freeSlot();
+    }
+  }
+
+  function start(id: string): void {
+    taken.add(id);
+    const p = runJob(id)
+      .catch((err) => {
+        log?.warn({ err, job: id }, 'job hand-off failed');
+      })
+      .finally(() => {
+        taken.delete(id);
+        if (active.has(id) && !closing) active.delete(id);
+        freeSlot();
+      });
+    running.add(p);
+    void p.finally(() => running.delete(p));
+  }
+  const running = new Set<Promise<void>>();
+
+  async function fetchLoop(): Promise<void> {
+    let backoff = 50;
+    while (!closing) {
+      if (active.size + taken.size >= concurrency) {
+        await new Promise<void>((r) => (slotWaiter = r));
+        continue;
+      }
+      try {
+        let id: string | null = await cmd.lmove(work, processing, 'LEFT', 'LEFT');
+        if (!id && !closing) id = await block.blmove(work, processing, 'LEFT', 'LEFT', 1);
+        backoff = 50;
+        if (id && !closing) start(id);
+        else if (id) {
+          // taken during shutdown: give it back
+          await cmd.lmove(processing, work, 'LEFT', 'LEFT');
+        }
+      } catch (err) {
+        if (closing) return;
+        log?.warn({ err }, 'fetch failed');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  async function stopLoop(): Promise<void> {
+    let backoff = 50;
+    const mine = k.instanceStopQueue(name, instance);
+    while (!closing) {
+      try {
+        const got = await ctl.blpop(mine, k.stopQueue(name), 1);
+        backoff = 50;
+        if (!got) continue;
+        const [from, id] = got;
+        const a = active.get(id);
+        if (a) {
+          a.ac.abort('stopped' satisfies AbortReason);
+          continue;
+        }
+        if (taken.has(id)) {
+          stopEarly.add(id);
+          continue;
+        }
+        if (from === mine) continue;
+        const [status, worker] = await cmd.hmget(k.job(id), 'status', 'worker');
+        if (status === 'started' && worker && worker !== instance && (await cmd.exists(k.alive(name, worker)))) {
+          await cmd.lpush(k.instanceStopQueue(name, worker), id);
+          await cmd.expire(k.instanceStopQueue(name, worker), 3600);
+        }
+      } catch (err) {
+        if (closing) return;
+        log?.warn({ err }, 'stop queue read failed');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2000);
+      }
+    }
+  }
+
+  /** Puts every id still in this instance's processing list back at the head of the queue. */
+  async function giveBack(): Promise<void> {
+    for (;;) {
+      const id = await cmd.lindex(processing, -1);
+      if (!id) break;
+      const m = cmd.multi();
+      m.hset(k.job(id), { status: 'dispatched', updated_at: new Date().toISOString() });
+      m.hdel(k.job(id), 'worker', 'started_at');
+      m.lrem(processing, 1, id);
+      m.lpush(work, id);
+      await exec(m);
+    }
+  }
+
+  const ready = (async () => {
+    await connectRedis(cmd, where, opts.connectTimeoutMs ?? 5000);
+    await connectRedis(block, where, opts.connectTimeoutMs ?? 5000).catch((err) => {
+      cmd.disconnect();
+      throw err;
+    });
+    await connectRedis(ctl, where, opts.connectTimeoutMs ?? 5000).catch((err) => {
+      cmd.disconnect();
+      block.disconnect();
+      throw err;
+    });
+    await beat();
+    heartbeat = setInterval(() => {
+      beat().catch((err) => log?.warn({ err }, 'heartbeat failed'));
+    }, heartbeatMs);
+    heartbeat.unref();
+    loops.push(fetchLoop(), stopLoop());
+    log?.info({ runner: name, instance, concurrency }, 'runner ready');
+  })();
+  ready.catch(() => {});
+
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
+      closing = true;
+      freeSlot();
+      try {
+        await ready;
+      } catch {
+        return;
+      }
+      clearInterval(heartbeat);
+      block.disconnect();
+      ctl.disconnect();
+      await Promise.allSettled(loops);
+      if (running.size) {
+        await Promise.race([Promise.allSettled([...running]), sleep(drainMs)]);
+      }
+      for (const a of active.values()) {
+        clearTimeout(a.timer);
+        a.ac.abort('shutdown' satisfies AbortReason);
+      }
+      try {
+        await giveBack();
+        const m = cmd.multi();
+        m.del(k.alive(name, instance));
+        m.srem(k.instances, instanceMember(name, instance));
+        m.del(k.instanceStopQueue(name, instance));
+        await exec(m);
+      } catch (err) {
+        log?.warn({ err }, 'runner could not put its jobs back; a supervisor will');
+      }
+      cmd.disconnect();
+    })());
+
+  return {
+    name,
+    instance,
+    ready,
+    get active() {
+      return active.size;
+    },
+    close,
+  };
+}
+
+class AbortError extends Error {
+  constructor(readonly reason: AbortReason) {
+    super(reason);
+  }
+}

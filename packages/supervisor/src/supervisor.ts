@@ -1,0 +1,160 @@
+import path from 'node:path';
+import {
+  ConfigError,
+  HeroError,
+  expandHome,
+  isLoopbackHost,
+  parseHostPort,
+  serveRpc,
+  socketPath,
+  type ReadyInfo,
+  type RunContext,
+} from '@hero/core';
+import { ProcClient } from '@hero/proc/client';
+import { builtinRunnerCommand } from './builtin-runner.js';
+import { serveBus } from './bus.js';
+import type { Config } from './config.js';
+import { JobStore } from './job-store.js';
+import { keys } from './keys.js';
+import { supervisorMethods } from './methods.js';
+import { connectRedis, describeTarget, openRedis, parseRedisTarget } from './redis.js';
+import { Reaper } from './reaper.js';
+import { RunnerRegistry } from './registry.js';
+import { Secrets } from './secrets.js';
+import type { SupervisorInfo } from './types.js';
+import { VERSION } from './version.js';
+import { Waiters } from './waiters.js';
+
+export const SERVICE = 'hero_supervisor';
+
+/** Runs hero_supervisor until `signal` aborts; see DESIGN §5.4. */
+export async function run(config: Config, signal: AbortSignal, ctx: RunContext = {}): Promise<void> {
+  if (signal.aborted) return;
+  const log = ctx.logger;
+  const socketDir = path.resolve(expandHome(config.socket_dir));
+  const redisUrl = config.redis_url || socketPath(socketDir, 'hero_db', 'resp');
+  const target = parseRedisTarget(redisUrl.startsWith('~') ? expandHome(redisUrl) : redisUrl);
+  const where = describeTarget(redisUrl);
+  let tcp: { host: string; port: number } | undefined;
+  if (config.tcp) {
+    try {
+      tcp = parseHostPort(config.tcp);
+    } catch (err) {
+      throw new ConfigError(`invalid tcp: ${(err as Error).message}`);
+    }
+    if (!isLoopbackHost(tcp.host) && config.admin_secrets.length + config.user_secrets.length === 0) {
+      throw new ConfigError(`tcp ${config.tcp} is not loopback: configure admin_secrets or user_secrets first`);
+    }
+  }
+  const k = keys(config.namespace);
+  const runnerUrl = 'url' in target ? target.url : `unix://${target.path}${target.db ? `?db=${target.db}` : ''}`;
+  let proc: ProcClient | undefined;
+  const redis = openRedis(target, { name: 'supervisor' });
+  const sub = openRedis(target, { blocking: true, name: 'supervisor:sub' });
+  const registry = new RunnerRegistry(config.runners, {
+    redis,
+    k,
+    runnerEnv: { HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
+    builtinCommand: config.builtin_runner_command.length ? [...config.builtin_runner_command] : builtinRunnerCommand(),
+    proc: () => (proc ??= new ProcClient(config.proc_socket || socketPath(socketDir, 'hero_proc', 'rpc'))),
+    logger: log,
+  });
+
+  await connectRedis(redis, where, config.connect_timeout_ms);
+  try {
+    await connectRedis(sub, where, config.connect_timeout_ms);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+
+  const store = new JobStore(redis, k, config.reply_ttl_secs);
+  const secrets = new Secrets({ admin: config.admin_secrets, user: config.user_secrets, register: config.register_secrets }, redis, k);
+  const waiters = new Waiters(sub, store, k.doneChannel);
+  const reaper = new Reaper(redis, k, store, { maxAttempts: config.max_attempts, ns: config.namespace, logger: log });
+  const started = Date.now();
+  const info = (): SupervisorInfo => ({
+    name: SERVICE,
+    version: VERSION,
+    namespace: config.namespace,
+    redis: { target: where, connected: redis.status === 'ready' },
+    runners: registry.names().length,
+    uptime_secs: Math.floor((Date.now() - started) / 1000),
+    open: secrets.open,
+    bus: config.bus,
+  });
+
+  const busAc = new AbortController();
+  let server: Awaited<ReturnType<typeof serveRpc>> | undefined;
+  let tick: NodeJS.Timeout | undefined;
+  let busDone: Promise<void> | undefined;
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    sweeping ??= (async () => {
+      try {
+        await reaper.sweep();
+        await secrets.refresh();
+        await registry.refresh();
+      } catch (err) {
+        log?.debug({ err }, 'maintenance pass failed');
+      } finally {
+        sweeping = undefined;
+      }
+    })();
+    return sweeping;
+  };
+
+  const cleanup = async () => {
+    const errors: unknown[] = [];
+    const step = async (f: () => unknown) => {
+      try {
+        await f();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    clearInterval(tick);
+    busAc.abort();
+    waiters.stop();
+    await step(() => server?.close());
+    await step(() => busDone);
+    await step(() => registry.stopAll());
+    await step(() => sweeping);
+    await step(() => proc?.close());
+    sub.disconnect();
+    await step(() => redis.quit());
+    redis.disconnect();
+    if (errors.length) log?.error({ err: errors[0] }, 'errors while stopping');
+  };
+
+  try {
+    await secrets.refresh();
+    await registry.refresh();
+    await waiters.start();
+    server = await serveRpc({
+      info: { name: SERVICE, title: 'Hero Supervisor', version: VERSION, description: 'Distributed jobs and runners' },
+      methods: supervisorMethods({ config, store, k, secrets, registry, waiters, info }),
+      socket: { path: socketPath(socketDir, SERVICE, 'rpc'), service: SERVICE },
+      tcp,
+      logger: log,
+    });
+    if (secrets.open) log?.warn('no secrets configured: local socket callers are admin, TCP and bus callers are refused');
+    registry.onExitHook = () => void sweep();
+    await registry.startAll();
+    tick = setInterval(() => void sweep(), config.reap_interval_ms);
+    void sweep();
+    if (config.bus) {
+      const bus = config.bus_socket || socketPath(socketDir, 'mycelium', 'rpc');
+      busDone = serveBus(bus, server, busAc.signal, log);
+    }
+  } catch (err) {
+    await cleanup();
+    throw err instanceof HeroError ? err : new HeroError('HERO_INTERNAL', (err as Error).message, { cause: err });
+  }
+
+  const ready: ReadyInfo = { service: SERVICE, sockets: { rpc: server.socketPath! } };
+  if (server.tcpAddress) ready.tcp = { rpc: `${server.tcpAddress.host}:${server.tcpAddress.port}` };
+  ctx.onReady?.(ready);
+  if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+  await cleanup();
+}

@@ -1,0 +1,210 @@
+import type { IndexSchema } from './client.js';
+import type { Analyzer } from './analyzer.js';
+import type { ValidDoc } from './schema.js';
+import type { SegmentReader } from './segment-reader.js';
+import type { SegmentSource, SourceField, TermPostings } from './segment-writer.js';
+
+/** The hidden keyword field that maps external ids to doc numbers (upserts, deletes, get). */
+export const ID_FIELD = '_id';
+
+interface Acc {
+  docs: number[];
+  freqs: number[];
+  pos: number[];
+  last: number;
+}
+
+/** Joins multi-valued text so offsets and positions refer to one string. */
+export function textOf(v: unknown): string {
+  return Array.isArray(v) ? v.join('\n') : String(v);
+}
+
+function sortedTerms(map: Map<string, Acc>, withPositions: boolean): () => Iterable<TermPostings> {
+  return function* () {
+    const keys = [...map.keys()].sort();
+    for (const k of keys) {
+      const a = map.get(k)!;
+      const t: TermPostings = { term: k, docs: Uint32Array.from(a.docs), freqs: Uint32Array.from(a.freqs) };
+      if (withPositions) t.positions = Uint32Array.from(a.pos);
+      yield t;
+    }
+  };
+}
+
+/** Analyzes a batch of validated documents into a segment source (inverted in memory). */
+export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: Analyzer): SegmentSource {
+  const n = docs.length;
+  const fields: SourceField[] = [];
+  const idMap = new Map<string, Acc>();
+  docs.forEach((d, i) => idMap.set(d.id, { docs: [i], freqs: [1], pos: [], last: i }));
+  fields.push({ name: ID_FIELD, type: 'id', terms: sortedTerms(idMap, false) });
+
+  for (const [name, def] of Object.entries(schema.fields)) {
+    if (!def.indexed) continue;
+    if (def.type === 'text') {
+      const map = new Map<string, Acc>();
+      const norms = new Uint32Array(n);
+      let sum = 0;
+      for (let d = 0; d < n; d++) {
+        const v = docs[d]!.values.get(name);
+        if (v === undefined) continue;
+        let len = 0;
+        analyzer.each(textOf(v), (term, position) => {
+          len++;
+          let a = map.get(term);
+          if (a === undefined) {
+            a = { docs: [d], freqs: [1], pos: [position], last: d };
+            map.set(term, a);
+          } else if (a.last === d) {
+            a.freqs[a.freqs.length - 1]!++;
+            a.pos.push(position);
+          } else {
+            a.docs.push(d);
+            a.freqs.push(1);
+            a.pos.push(position);
+            a.last = d;
+          }
+        });
+        norms[d] = len;
+        sum += len;
+      }
+      fields.push({ name, type: 'text', norms, sumLength: sum, terms: sortedTerms(map, true) });
+    } else if (def.type === 'keyword') {
+      const map = new Map<string, Acc>();
+      const column: (string | string[] | null)[] = new Array(n).fill(null);
+      for (let d = 0; d < n; d++) {
+        const v = docs[d]!.values.get(name) as string | string[] | undefined;
+        if (v === undefined) continue;
+        column[d] = v;
+        for (const term of Array.isArray(v) ? new Set(v) : [v]) {
+          const a = map.get(term);
+          if (a === undefined) map.set(term, { docs: [d], freqs: [1], pos: [], last: d });
+          else if (a.last !== d) {
+            a.docs.push(d);
+            a.freqs.push(1);
+            a.last = d;
+          }
+        }
+      }
+      fields.push({ name, type: 'keyword', column, terms: sortedTerms(map, false) });
+    } else if (def.type === 'numeric' || def.type === 'date') {
+      const column = new Float64Array(n).fill(NaN);
+      for (let d = 0; d < n; d++) {
+        const v = docs[d]!.values.get(name);
+        if (v !== undefined) column[d] = v as number;
+      }
+      fields.push({ name, type: def.type, column });
+    } else {
+      const column = new Uint8Array(n).fill(2);
+      for (let d = 0; d < n; d++) {
+        const v = docs[d]!.values.get(name);
+        if (v !== undefined) column[d] = v ? 1 : 0;
+      }
+      fields.push({ name, type: 'bool', column });
+    }
+  }
+  return {
+    docCount: n,
+    ids: docs.map((d) => d.id),
+    stored: (i) => Buffer.from(docs[i]!.stored),
+    fields,
+  };
+}
+
+/** A segment plus its deletion bitset. */
+export interface LiveSegment {
+  reader: SegmentReader;
+  deleted: Uint8Array;
+}
+
+export function isDeleted(bits: Uint8Array, doc: number): boolean {
+  return (bits[doc >> 3]! & (1 << (doc & 7))) !== 0;
+}
+
+/**
+ * The live documents of several segments as one source, merged at the postings level (no
+ * re-analysis): doc numbers are remapped and deleted docs dropped.
+ */
+export function mergeSource(parts: LiveSegment[], schema: IndexSchema): SegmentSource {
+  const maps: Int32Array[] = [];
+  const ids: string[] = [];
+  const origin: [number, number][] = [];
+  let next = 0;
+  parts.forEach((p, pi) => {
+    const m = new Int32Array(p.reader.docCount).fill(-1);
+    const pids = p.reader.ids();
+    for (let d = 0; d < p.reader.docCount; d++) {
+      if (isDeleted(p.deleted, d)) continue;
+      m[d] = next++;
+      ids.push(pids[d]!);
+      origin.push([pi, d]);
+    }
+    maps.push(m);
+  });
+  const n = next;
+
+  const termsOf = (field: string, withPositions: boolean) =>
+    function* (): Iterable<TermPostings> {
+      const all = new Set<string>();
+      for (const p of parts) for (const t of p.reader.terms(field)) all.add(t.term);
+      for (const term of [...all].sort()) {
+        const docs: number[] = [];
+        const freqs: number[] = [];
+        const pos: number[] = [];
+        parts.forEach((p, pi) => {
+          const info = p.reader.lookup(field, term);
+          if (!info) return;
+          const post = p.reader.postings(field, info);
+          const positions = withPositions ? p.reader.positions(field, info) : undefined;
+          let po = 0;
+          for (let k = 0; k < post.docs.length; k++) {
+            const f = post.freqs[k]!;
+            const nd = maps[pi]![post.docs[k]!]!;
+            if (nd >= 0) {
+              docs.push(nd);
+              freqs.push(f);
+              if (positions) for (let j = 0; j < f; j++) pos.push(positions[po + j]!);
+            }
+            po += f;
+          }
+        });
+        if (docs.length === 0) continue;
+        const t: TermPostings = { term, docs: Uint32Array.from(docs), freqs: Uint32Array.from(freqs) };
+        if (withPositions) t.positions = Uint32Array.from(pos);
+        yield t;
+      }
+    };
+
+  const fields: SourceField[] = [{ name: ID_FIELD, type: 'id', terms: termsOf(ID_FIELD, false) }];
+  for (const [name, def] of Object.entries(schema.fields)) {
+    if (!def.indexed) continue;
+    if (def.type === 'text') {
+      const norms = new Uint32Array(n);
+      let sum = 0;
+      origin.forEach(([pi, d], i) => {
+        const v = parts[pi]!.reader.norms(name)?.[d] ?? 0;
+        norms[i] = v;
+        sum += v;
+      });
+      fields.push({ name, type: 'text', norms, sumLength: sum, terms: termsOf(name, true) });
+      continue;
+    }
+    const cols = parts.map((p) => p.reader.column(name));
+    let column;
+    if (def.type === 'keyword') column = origin.map(([pi, d]) => (cols[pi] as (string | string[] | null)[] | undefined)?.[d] ?? null);
+    else if (def.type === 'bool') column = Uint8Array.from(origin, ([pi, d]) => (cols[pi] as Uint8Array | undefined)?.[d] ?? 2);
+    else column = Float64Array.from(origin, ([pi, d]) => (cols[pi] as Float64Array | undefined)?.[d] ?? NaN);
+    const f: SourceField = { name, type: def.type, column };
+    if (def.type === 'keyword') f.terms = termsOf(name, false);
+    fields.push(f);
+  }
+  return {
+    docCount: n,
+    ids,
+    stored: (i) => {
+      const [pi, d] = origin[i]!;
+      return parts[pi]!.reader.storedRaw(d);
+    },
+    fields,
+  };
+}

@@ -96,11 +96,14 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     w?.();
   };
 
+  let lastBeat = 0;
   async function beat(): Promise<void> {
+    const t = Date.now();
     const m = cmd.multi();
-    m.set(k.alive(name, instance), String(Date.now()), 'PX', heartbeatMs * 3 + 500);
+    m.set(k.alive(name, instance), String(t), 'PX', heartbeatMs * 3 + 500);
     m.sadd(k.instances, instanceMember(name, instance));
     await exec(m);
+    lastBeat = t;
   }
 
   async function runJob(id: string): Promise<void> {
@@ -165,7 +168,19 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     clearTimeout(entry.timer);
     if (ac.signal.aborted && ac.signal.reason === 'shutdown') return;
     try {
-      await store.finish(id, status, out, (mm) => mm.lrem(processing, 1, id));
+      // Our heartbeat may have lapsed (a supervisor may have given the job to another
+      // instance), or the job was deleted: only write if the job is still ours.
+      const lapsed = Date.now() - lastBeat > heartbeatMs * 3;
+      if (lapsed || status === 'stopped') {
+        const mine = (await cmd.lrem(processing, 1, id)) > 0 && (await cmd.exists(key)) === 1;
+        if (!mine) {
+          log?.warn({ job: id }, 'job was taken back while it ran; its outcome is dropped');
+          return;
+        }
+        await store.finish(id, status, out);
+      } else {
+        await store.finish(id, status, out, (mm) => mm.lrem(processing, 1, id));
+      }
     } finally {
       active.delete(id);
       freeSlot();

@@ -89,7 +89,8 @@ export const redisServerBackend: Backend = {
 export async function heroDbBackend(): Promise<Backend | undefined> {
   let mod: { run?: unknown; configSchema?: { parse(x: unknown): unknown } };
   try {
-    mod = (await import('@hero/db')) as typeof mod;
+    const name = '@hero/db';
+    mod = (await import(name)) as typeof mod;
   } catch {
     return undefined;
   }

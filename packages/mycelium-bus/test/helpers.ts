@@ -37,11 +37,13 @@ export async function startBus(overrides: Partial<Record<keyof Config, unknown>>
     }),
   ]);
   const client = new MyceliumClient(ready.sockets.rpc!);
-  const stop = async () => {
-    await client.close();
-    ac.abort();
-    await done;
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      ac.abort();
+      await done;
+      await client.close();
+    })());
   onTestFinished(stop);
   return { dir, sock: ready.sockets.rpc!, ready, client, stop, done };
 }

@@ -38,6 +38,28 @@ describe('line scanning', () => {
       { path: 'f', line: 3, column: 1, text: 'needle three' },
     ]);
   });
+  it('reports one result per line for literal, case-insensitive and regex queries alike', () => {
+    const text = 'x\nab AB ab\n\nzz aB\nlast ab';
+    for (const q of [
+      { query: 'ab', regex: false, case_sensitive: false },
+      { query: 'a[b]', regex: true, case_sensitive: false },
+    ]) {
+      const out: SearchMatch[] = [];
+      scanLines(text, compileQuery(q), 'f', 10, out);
+      expect(out.map((m) => [m.line, m.column, m.text])).toEqual([
+        [2, 1, 'ab AB ab'],
+        [4, 4, 'zz aB'],
+        [5, 6, 'last ab'],
+      ]);
+    }
+    const cs: SearchMatch[] = [];
+    scanLines(text, compileQuery({ query: 'AB', regex: false, case_sensitive: true }), 'f', 10, cs);
+    expect(cs.map((m) => [m.line, m.column])).toEqual([[2, 4]]);
+    const first: SearchMatch[] = [];
+    scanLines('ab\nx', compileQuery({ query: 'ab', regex: false, case_sensitive: true }), 'f', 10, first);
+    expect(first.map((m) => m.line)).toEqual([1]);
+  });
+
   it('stops at the room left and escapes literal queries', () => {
     const out: SearchMatch[] = [];
     scanLines('a.b\naxb\na.b\n', compileQuery({ query: 'a.b', regex: false, case_sensitive: true }), 'f', 1, out);

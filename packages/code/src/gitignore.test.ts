@@ -11,11 +11,11 @@ it('applies nested .gitignore files, deeper ones winning', async () => {
   await fs.writeFile(path.join(dir, 'repo', '.gitignore'), 'dist/\n*.log\n');
   await fs.writeFile(path.join(dir, 'repo', 'keep', '.gitignore'), '!important.log\n');
   const gi = new GitIgnore(dir);
-  expect(await gi.ignored('repo/dist', true)).toBe(true);
-  expect(await gi.ignored('repo/dist', false)).toBe(false);
-  expect(await gi.ignored('repo/a.log', false)).toBe(true);
-  expect(await gi.ignored('repo/keep/important.log', false)).toBe(false);
-  expect(await gi.ignored('repo/keep/other.log', false)).toBe(true);
-  expect(await gi.ignored('repo/src/a.ts', false)).toBe(false);
-  expect(await gi.ignored('repo/.git', true)).toBe(true);
+  expect(gi.ignored('repo/dist', true)).toBe(true);
+  expect(gi.ignored('repo/dist', false)).toBe(false);
+  expect(gi.ignored('repo/a.log', false)).toBe(true);
+  expect(gi.ignored('repo/keep/important.log', false)).toBe(false);
+  expect(gi.ignored('repo/keep/other.log', false)).toBe(true);
+  expect(gi.ignored('repo/src/a.ts', false)).toBe(false);
+  expect(gi.ignored('repo/.git', true)).toBe(true);
 });

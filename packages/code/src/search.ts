@@ -1,9 +1,11 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HeroError } from '@hero/core';
 import { isBinary } from './content.js';
 import { PathRefusedError, joinRel } from './path-guard.js';
 import type { SearchMatch, SearchResult } from './types.js';
+import { TimeSlice } from './time-slice.js';
 import { walk } from './walk.js';
 import type { Workspace } from './workspace.js';
 
@@ -24,10 +26,16 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Builds the line matcher; a bad user regex is a clear invalid-params error. */
-export function compileQuery(p: Pick<SearchParams, 'query' | 'regex' | 'case_sensitive'>): RegExp {
+/** How lines are matched: a literal (found with indexOf over the whole text) or a per-line regex. */
+export type Matcher = { kind: 'literal'; needle: string; ci: RegExp | undefined } | { kind: 'regex'; re: RegExp };
+
+/** Builds the matcher; a bad user regex is a clear invalid-params error. */
+export function compileQuery(p: Pick<SearchParams, 'query' | 'regex' | 'case_sensitive'>): Matcher {
+  if (!p.regex) {
+    return { kind: 'literal', needle: p.query, ci: p.case_sensitive ? undefined : new RegExp(escapeRegExp(p.query), 'gi') };
+  }
   try {
-    return new RegExp(p.regex ? p.query : escapeRegExp(p.query), p.case_sensitive ? '' : 'i');
+    return { kind: 'regex', re: new RegExp(p.query, p.case_sensitive ? '' : 'i') };
   } catch (err) {
     throw new HeroError('HERO_INVALID', `invalid regular expression: ${(err as Error).message}`, { rpcCode: -32602 });
   }
@@ -38,18 +46,50 @@ export function normaliseExtensions(exts: string[]): Set<string> {
   return new Set(exts.map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
 }
 
-/** Scans one buffer for matching lines, appending at most `room` matches. */
-export function scanLines(text: string, re: RegExp, rel: string, room: number, out: SearchMatch[]): void {
+function pushLine(out: SearchMatch[], rel: string, lineNo: number, line: string, col: number) {
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  out.push({ path: rel, line: lineNo, column: col + 1, text: text.length > LINE_CUT ? text.slice(0, LINE_CUT) : text });
+}
+
+/** Scans a text for matching lines (one result per line, first match's column), appending at most `room`. */
+export function scanLines(text: string, m: Matcher, rel: string, room: number, out: SearchMatch[]): void {
+  if (room <= 0) return;
+  if (m.kind === 'literal') {
+    // Jump from hit to hit; line numbers are counted only over the text skipped.
+    let lineNo = 1;
+    let counted = 0;
+    let from = 0;
+    while (room > 0 && from <= text.length) {
+      let hit: number;
+      if (m.ci) {
+        m.ci.lastIndex = from;
+        const r = m.ci.exec(text);
+        hit = r ? r.index : -1;
+      } else {
+        hit = text.indexOf(m.needle, from);
+      }
+      if (hit === -1) return;
+      for (let i = text.indexOf('\n', counted); i !== -1 && i < hit; i = text.indexOf('\n', i + 1)) lineNo++;
+      const lineStart = text.lastIndexOf('\n', hit - 1) + 1;
+      let lineEnd = text.indexOf('\n', hit);
+      if (lineEnd === -1) lineEnd = text.length;
+      pushLine(out, rel, lineNo, text.slice(lineStart, lineEnd), hit - lineStart);
+      room--;
+      counted = lineEnd;
+      from = lineEnd + 1;
+    }
+    return;
+  }
   let lineNo = 0;
   let start = 0;
   while (start <= text.length && room > 0) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     lineNo++;
-    const line = text.slice(start, end).replace(/\r$/, '');
-    const m = re.exec(line);
-    if (m) {
-      out.push({ path: rel, line: lineNo, column: m.index + 1, text: line.length > LINE_CUT ? line.slice(0, LINE_CUT) : line });
+    const line = text.slice(start, end);
+    const r = m.re.exec(line);
+    if (r) {
+      pushLine(out, rel, lineNo, line, r.index);
       room--;
     }
     if (end === text.length) break;
@@ -60,7 +100,7 @@ export function scanLines(text: string, re: RegExp, rel: string, room: number, o
 /** Text search over the files below a path, honouring .gitignore; results in walk order. */
 export async function searchFiles(ws: Workspace, p: SearchParams, maxFileBytes: number, signal?: AbortSignal): Promise<SearchResult> {
   if (p.query === '') throw new HeroError('HERO_INVALID', 'query must not be empty', { rpcCode: -32602 });
-  const re = compileQuery(p);
+  const matcher = compileQuery(p);
   const exts = normaliseExtensions(p.extensions);
   const { rel, real } = await ws.root.resolveExisting(joinRel(p.repo, p.path));
   const startRel = ws.root.relOf(real);
@@ -68,26 +108,40 @@ export async function searchFiles(ws: Workspace, p: SearchParams, maxFileBytes: 
   const needle = !p.regex && p.case_sensitive ? Buffer.from(p.query, 'utf8') : undefined;
   const matches: SearchMatch[] = [];
   let scanned = 0;
-  const scanFile = async (fileRel: string, clientRel: string) => {
-    if (exts.size > 0 && !exts.has(path.extname(fileRel).toLowerCase())) return;
-    const abs = path.join(ws.root.real, fileRel);
-    let buf: Buffer;
+  // Synchronous reads (see TimeSlice): open, fstat, read, close without threadpool hops.
+  const load = (fileRel: string): Buffer | undefined => {
+    if (exts.size > 0 && !exts.has(path.extname(fileRel).toLowerCase())) return undefined;
+    let fd: number | undefined;
     try {
-      const st = await fs.stat(abs);
-      if (st.size > maxFileBytes) return;
-      buf = await fs.readFile(abs);
+      fd = fsSync.openSync(path.join(ws.root.real, fileRel), fsSync.constants.O_RDONLY | fsSync.constants.O_NOFOLLOW);
+      const st = fsSync.fstatSync(fd);
+      if (!st.isFile() || st.size > maxFileBytes) return undefined;
+      const buf = Buffer.allocUnsafe(st.size);
+      let got = 0;
+      while (got < st.size) {
+        const n = fsSync.readSync(fd, buf, got, st.size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === st.size ? buf : buf.subarray(0, got);
     } catch {
-      return;
+      return undefined; // vanished or unreadable: skipped
+    } finally {
+      if (fd !== undefined) fsSync.closeSync(fd);
     }
+  };
+  const scan = (buf: Buffer | undefined, clientRel: string) => {
+    if (!buf) return;
     scanned++;
     if (needle && buf.indexOf(needle) === -1) return;
     if (isBinary(buf)) return;
-    scanLines(buf.toString('utf8'), re, clientRel, p.max_results - matches.length, matches);
+    scanLines(buf.toString('utf8'), matcher, clientRel, p.max_results - matches.length, matches);
   };
   const st = await fs.stat(real);
   if (st.isFile()) {
-    await scanFile(startRel, rel);
+    scan(load(startRel), rel);
   } else if (st.isDirectory()) {
+    const slice = new TimeSlice();
     for await (const e of walk(ws.root.real, startRel, {
       maxDepth: Infinity,
       gitignore: ws.gitignore(),
@@ -96,8 +150,9 @@ export async function searchFiles(ws: Workspace, p: SearchParams, maxFileBytes: 
     })) {
       if (e.type !== 'file') continue;
       const suffix = startRel ? e.rel.slice(startRel.length + 1) : e.rel;
-      await scanFile(e.rel, rel ? `${rel}/${suffix}` : suffix);
+      scan(load(e.rel), rel ? `${rel}/${suffix}` : suffix);
       if (matches.length >= p.max_results) return { matches, truncated: true, files_scanned: scanned };
+      await slice.tick();
     }
   } else {
     throw new PathRefusedError(rel, 'is neither a file nor a directory');

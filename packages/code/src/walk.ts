@@ -1,6 +1,7 @@
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { GitIgnore } from './gitignore.js';
+import { TimeSlice } from './time-slice.js';
 
 export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -34,11 +35,14 @@ function typeOf(d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink()
  * are reported but never followed, so a walk cannot leave the root or loop.
  */
 export async function* walk(rootReal: string, startRel: string, opts: WalkOptions): AsyncGenerator<WalkEntry> {
+  const slice = new TimeSlice();
   async function* visit(dirRel: string, depth: number): AsyncGenerator<WalkEntry> {
     if (opts.signal?.aborted) return;
+    await slice.tick();
+    if (!opts.includeIgnored) opts.gitignore.prepare(dirRel);
     let dirents;
     try {
-      dirents = await fs.readdir(path.join(rootReal, dirRel), { withFileTypes: true });
+      dirents = fs.readdirSync(path.join(rootReal, dirRel), { withFileTypes: true });
     } catch {
       return; // vanished or unreadable directories are skipped, not fatal
     }
@@ -48,7 +52,7 @@ export async function* walk(rootReal: string, startRel: string, opts: WalkOption
       .sort((a, b) => (a.type === 'dir') === (b.type === 'dir') ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type === 'dir' ? -1 : 1);
     for (const e of entries) {
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
-      if (!opts.includeIgnored && (await opts.gitignore.ignored(rel, e.type === 'dir'))) continue;
+      if (!opts.includeIgnored && opts.gitignore.ignoredSync(rel, e.type === 'dir')) continue;
       yield { rel, name: e.name, type: e.type, depth };
       if (e.type === 'dir' && depth < opts.maxDepth) yield* visit(rel, depth + 1);
     }

@@ -244,8 +244,7 @@ export class ServiceManager {
     for (const d of u.def.after) {
       const du = this.units.get(d);
       if (!du) return this.broken.has(d) ? `dependency "${d}" has an invalid service file` : `dependency "${d}" is not defined`;
-      if (du.state === 'running') continue;
-      if (du.def.oneshot && du.state === 'exited' && du.exitCode === 0) continue;
+      if (du.def.oneshot ? du.state === 'exited' && du.exitCode === 0 : du.state === 'running') continue;
       if (du.state === 'failed') return `dependency "${d}" failed`;
       if (du.def.oneshot && du.state === 'exited') return `dependency "${d}" failed (exit code ${du.exitCode ?? du.exitSignal})`;
       if (du.desired === 'down') return `dependency "${d}" is stopped`;
@@ -431,6 +430,7 @@ export class ServiceManager {
     }
     const delay = backoffDelay(u.crashes, u.def.restart_delay_ms, u.def.restart_delay_max_ms);
     u.nextRestartAt = Date.now() + delay;
+    this.o.logger?.warn({ service: u.name, code: exit.code, signal: exit.signal, crashes: u.crashes, delay_ms: delay }, 'service crashed, restarting after backoff');
     this.setState(u, 'backoff', healthErr ?? `${how}; restarting in ${delay} ms`);
     const restart = () => {
       u.backoffTimer = undefined;

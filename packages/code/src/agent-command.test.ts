@@ -16,6 +16,7 @@ describe('agent command', () => {
     expect(agentInput('', 'hi')).toBe('hi\n');
     expect(agentInput('ctx\n', 'hi\n')).toBe('ctx\n\nhi\n');
     expect(agentInput('ctx', 'hi')).toBe('ctx\n\nhi\n');
+    expect(agentInput('ctx\n\n', 'hi')).toBe('ctx\n\nhi\n');
   });
   it('collects one stream within a byte cap', () => {
     const lines = [

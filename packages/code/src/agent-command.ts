@@ -8,8 +8,8 @@ export function renderAgentCommand(template: string, vars: { session: string; re
   return template.replace(/\{(session|repo)\}/g, (_, k: 'session' | 'repo') => shellQuote(vars[k]));
 }
 
-/** What the agent reads on stdin: the rendered contexts, a blank line, then the prompt. */
+/** What the agent reads on stdin: the rendered contexts, one blank line, then the prompt. */
 export function agentInput(contextText: string, prompt: string): string {
   const p = prompt.endsWith('\n') ? prompt : `${prompt}\n`;
-  return contextText ? `${contextText}${contextText.endsWith('\n') ? '' : '\n'}\n${p}` : p;
+  return contextText ? `${contextText.replace(/\n*$/, '\n')}\n${p}` : p;
 }

@@ -49,7 +49,7 @@ describe('prompts as real hero_proc jobs', () => {
       const [e] = await client.sessionHistory(s.id);
       return e && TERMINAL.includes(e.state) && e;
     }, 60_000);
-    const stdinLines = rendered.text.split('\n').length - 1 + 1 + 2; // contexts, blank line, two prompt lines
+    const stdinLines = rendered.text.split('\n').length - 1 + 2; // contexts (ending in a blank line), two prompt lines
     expect(entry).toMatchObject({
       job_id: r.job_id,
       state: 'succeeded',

@@ -50,7 +50,7 @@ describe('sessions with a stub agent', () => {
       error: null,
     });
     expect(entry!.output).toBe(
-      `agent ${s.id} in alpha\n===== alpha/README.md (27 bytes) =====\n# Alpha\nThe alpha project.\n\n\nPlease fix the bug.\n`,
+      `agent ${s.id} in alpha\n===== alpha/README.md (27 bytes) =====\n# Alpha\nThe alpha project.\n\nPlease fix the bug.\n`,
     );
     expect(entry!.finished_at).not.toBeNull();
     const got = await client.sessionGet('fix bugs');

@@ -21,3 +21,13 @@ describe('dependency graph', () => {
     expect(dependentsOf(g({ a: ['db'], b: ['db'], db: [] }), 'db')).toEqual(['a', 'b']);
   });
 });
+
+describe('cycleThrough', () => {
+  it('only reports cycles through the given name', async () => {
+    const { cycleThrough } = await import('./deps.js');
+    const graph = g({ a: ['b'], b: ['a'], c: ['d'], d: [] });
+    expect(cycleThrough(graph, 'a')).toEqual(['a', 'b', 'a']);
+    expect(cycleThrough(graph, 'c')).toBeUndefined();
+    expect(cycleThrough(g({ x: ['y'], y: ['z'], z: ['x'] }), 'y')).toEqual(['y', 'z', 'x', 'y']);
+  });
+});

@@ -58,3 +58,24 @@ export function startOrder(graph: ReadonlyMap<string, readonly string[]>): strin
   for (const n of [...graph.keys()].sort()) visit(n);
   return out;
 }
+
+/** A cycle that passes through `name` (as a path from and back to it), or undefined. */
+export function cycleThrough(graph: ReadonlyMap<string, readonly string[]>, name: string): string[] | undefined {
+  const seen = new Set<string>();
+  const path: string[] = [name];
+  const visit = (n: string): boolean => {
+    for (const d of graph.get(n) ?? []) {
+      if (d === name) {
+        path.push(d);
+        return true;
+      }
+      if (seen.has(d) || !graph.has(d)) continue;
+      seen.add(d);
+      path.push(d);
+      if (visit(d)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  return visit(name) ? path : undefined;
+}

@@ -10,7 +10,7 @@ import type { Logger } from './logger.js';
 import { backoffDelay } from './backoff.js';
 import { Child, checkCommand, terminateTree } from './child.js';
 import type { ServiceState, ServiceStats, ServiceStatus } from './client.js';
-import { dependentsOf, findCycle, namesInCycles } from './deps.js';
+import { cycleThrough, dependentsOf, namesInCycles } from './deps.js';
 import { probe } from './health.js';
 import { DebouncedWriter, readJsonFile } from './json-file.js';
 import type { LogHub } from './log-hub.js';
@@ -238,7 +238,7 @@ export class ServiceManager {
 
   private blockedReason(u: Unit): string | undefined {
     if (this.cycles.has(u.name)) {
-      const c = findCycle(this.graph());
+      const c = cycleThrough(this.graph(), u.name);
       return `dependency cycle: ${(c ?? [u.name]).join(' → ')}`;
     }
     for (const d of u.def.after) {
@@ -494,7 +494,7 @@ export class ServiceManager {
     try {
       const loaded = await readServiceFile(file);
       if (this.units.has(name)) return this.units.get(name)!;
-      const cycle = findCycle(this.graph(loaded.def));
+      const cycle = cycleThrough(this.graph(loaded.def), name);
       if (cycle) throw new ConfigError(`invalid service file ${file}`, [`after: dependency cycle ${cycle.join(' → ')}`]);
       return this.addUnit(loaded.def, loaded.raw, file);
     } catch (err) {
@@ -506,7 +506,7 @@ export class ServiceManager {
   /** Creates or replaces a service definition (written to its TOML file). */
   async set(raw: Record<string, unknown>): Promise<ServiceDetailWire> {
     const def = validateService(raw, `"${String(raw.name)}"`);
-    const cycle = findCycle(this.graph(def));
+    const cycle = cycleThrough(this.graph(def), def.name);
     if (cycle) throw new ConfigError(`invalid service "${def.name}"`, [`after: dependency cycle ${cycle.join(' → ')}`]);
     const problem = await checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env: { ...this.o.baseEnv, ...def.env } });
     if (problem) throw new ConfigError(`invalid service "${def.name}"`, [problem]);

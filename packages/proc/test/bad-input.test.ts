@@ -1,0 +1,162 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RpcClient } from '@hero/core';
+import { startProc, tempDir, waitState } from './helpers.js';
+
+describe('bad input', () => {
+  it('reports invalid, unknown-field and cyclic service files while the others run', async () => {
+    const dir = await tempDir();
+    const cfg = path.join(dir, 'cfg');
+    await fs.mkdir(cfg, { recursive: true });
+    await fs.writeFile(path.join(cfg, 'good.toml'), 'exec = "exec sleep 1000"\n');
+    await fs.writeFile(path.join(cfg, 'broken.toml'), 'exec = "sleep 1\n');
+    await fs.writeFile(path.join(cfg, 'typo.toml'), 'exec = "sleep 1"\nrestrat = "always"\n');
+    await fs.writeFile(path.join(cfg, 'sig.toml'), 'exec = "sleep 1"\nstop_signal = "SIGFOO"\n');
+    await fs.writeFile(path.join(cfg, 'wrongname.toml'), 'name = "other"\nexec = "sleep 1"\n');
+    await fs.writeFile(path.join(cfg, 'a.toml'), 'exec = "exec sleep 1000"\nafter = ["b"]\n');
+    await fs.writeFile(path.join(cfg, 'b.toml'), 'exec = "exec sleep 1000"\nafter = ["a"]\n');
+    await fs.writeFile(path.join(cfg, 'nodep.toml'), 'exec = "exec sleep 1000"\nafter = ["ghost"]\n');
+    const p = await startProc({}, dir);
+    await waitState(p.client, 'good', 'running');
+    const byName = Object.fromEntries((await p.client.serviceList()).map((s) => [s.name, s]));
+    expect(byName.broken!.state).toBe('failed');
+    expect(byName.broken!.error).toMatch(/invalid TOML in .*broken\.toml \(line 1, column \d+\)/);
+    expect(byName.typo!.error).toMatch(/unknown key\(s\) "restrat"/);
+    expect(byName.sig!.error).toMatch(/stop_signal: unknown signal "SIGFOO"/);
+    expect(byName.wrongname!.error).toMatch(/name: "other" does not match the file name "wrongname"/);
+    expect(byName.a!.state).toBe('blocked');
+    expect(byName.a!.error).toBe('dependency cycle: a → b → a');
+    expect(byName.b!.error).toBe('dependency cycle: b → a → b');
+    expect(byName.nodep!.error).toBe('dependency "ghost" is not defined');
+    await expect(p.client.serviceStart('typo')).rejects.toMatchObject({ code: 'HERO_CONFIG' });
+    // fixing the file and starting it picks the fix up
+    await fs.writeFile(path.join(cfg, 'typo.toml'), 'exec = "exec sleep 1000"\nrestart = "always"\n');
+    expect((await p.client.serviceStart('typo')).state).toBe('running');
+  });
+
+  it('rejects bad service specs over RPC, naming the field, and keeps the old definition', async () => {
+    const p = await startProc();
+    await p.client.serviceSet({ name: 'ok', exec: 'exec sleep 1000' });
+    const pid = (await waitState(p.client, 'ok', 'running')).pid;
+    const bad = async (spec: Record<string, unknown>, re: RegExp) => {
+      const err = await p.client.call('service.set', spec).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(spec)).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(re);
+    };
+    await bad({ name: 'ok', exec: 'x', colour: 'red' }, /unknown key|Unrecognized key/i);
+    await bad({ name: 'ok', exec: 'x', stop_signal: 'SIGNOPE' }, /stop_signal: unknown signal "SIGNOPE"/);
+    await bad({ name: 'ok', cmd: ['/definitely/not/here'] }, /cmd\[0\]: executable "\/definitely\/not\/here" not found/);
+    await bad({ name: 'ok', cmd: ['no-such-binary-anywhere'] }, /cmd\[0\]: executable "no-such-binary-anywhere" not found/);
+    await bad({ name: 'ok', exec: 'true', cwd: '/no/such/dir' }, /cwd: directory "\/no\/such\/dir" does not exist/);
+    await bad({ name: '../../etc/passwd', exec: 'true' }, /name:/);
+    await bad({ name: 'ok', exec: 'true', restart: 'sometimes' }, /restart:/);
+    await bad({ name: 'ok', exec: 'true', health: { kind: 'tcp' } }, /health\.target/);
+    await p.client.serviceSet({ name: 'x', exec: 'exec sleep 1000', autostart: false });
+    await p.client.serviceSet({ name: 'y', exec: 'exec sleep 1000', after: ['x'], autostart: false });
+    await bad({ name: 'x', exec: 'true', after: ['y'] }, /after: dependency cycle x → y → x/);
+    // nothing was lost: the running service and its file are untouched
+    const st = await p.client.serviceStatus('ok');
+    expect(st).toMatchObject({ state: 'running', pid });
+    expect(await fs.readFile(path.join(p.config.config_dir, 'ok.toml'), 'utf8')).toMatch(/exec = "exec sleep 1000"/);
+    expect((await p.client.serviceGet('x')).spec.after).toEqual([]);
+    const bogus = await fs.readdir(p.config.config_dir);
+    expect(bogus.sort()).toEqual(['ok.toml', 'x.toml', 'y.toml']);
+  });
+
+  it('fails a service whose shell command is missing, and one whose secret is missing', async () => {
+    const p = await startProc();
+    await p.client.serviceSet({ name: 'nocmd', exec: 'no-such-command-xyz', restart: 'never' });
+    const s = await waitState(p.client, 'nocmd', 'failed');
+    expect(s.exit_code).toBe(127);
+    const logs = await p.client.serviceLogs('nocmd');
+    expect(logs.lines.map((l) => l.line).join('\n')).toMatch(/no-such-command-xyz.*not found/);
+    await p.client.serviceSet({ name: 'nosecret', exec: 'exec sleep 1000', env_from_secrets: { TOKEN: 'vault/token' } });
+    const ns = await waitState(p.client, 'nosecret', 'failed');
+    expect(ns.error).toBe('env_from_secrets.TOKEN: secret "token" not found in context "vault"');
+  });
+
+  it('rejects invalid cron expressions, signals, jobs and unknown names', async () => {
+    const p = await startProc();
+    await expect(p.client.scheduleSet({ name: 's', cron: '99 * * * *', job: { exec: 'true' } })).rejects.toThrow(/cron: invalid cron expression "99 \* \* \* \*"/);
+    await expect(p.client.scheduleSet({ name: 's', cron: '* * * * *', job: { exec: 'true', bogus: 1 } as never })).rejects.toThrow(/job/);
+    expect(await p.client.scheduleList()).toEqual([]);
+    await p.client.serviceSet({ name: 'k', exec: 'exec sleep 1000' });
+    await waitState(p.client, 'k', 'running');
+    await expect(p.client.serviceKill('k', 'SIGWHAT')).rejects.toThrow(/signal: unknown signal "SIGWHAT"/);
+    await expect(p.client.jobCreate({ cmd: ['/nope/nope'] })).rejects.toThrow(/cmd\[0\]: executable "\/nope\/nope" not found/);
+    await expect(p.client.jobCreate({ exec: 'true', timeout_ms: -5 })).rejects.toThrow(/timeout_ms/);
+    await expect(p.client.jobCreate({})).rejects.toThrow(/exec: one of "exec"/);
+    await expect(p.client.jobGet('nope')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND', rpcCode: -32004 });
+    await expect(p.client.serviceStart('ghost')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    await expect(p.client.secretGet('none')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    await expect(p.client.logQuery({ grep: '/([/' })).rejects.toThrow(/grep: invalid regular expression/);
+    expect((await p.client.serviceStatus('k')).state).toBe('running');
+  });
+
+  it('refuses a second instance on the same socket dir', async () => {
+    const p = await startProc();
+    await expect(startProc({}, p.dir)).rejects.toMatchObject({ code: 'HERO_SOCKET_IN_USE' });
+    expect(await p.client.ping()).toEqual({ pong: true });
+  });
+});
+
+describe('rpc surface', () => {
+  it('serves every method of the design in openrpc.json', async () => {
+    const p = await startProc();
+    const rpc = new RpcClient(p.rpcSock);
+    const doc = await rpc.getJson<{ methods: { name: string }[] }>('/openrpc.json');
+    await rpc.close();
+    const names = doc.methods.map((m) => m.name);
+    const want = [
+      ...'list get set delete start stop restart kill status stats logs'.split(' ').map((m) => `service.${m}`),
+      ...'create get list cancel wait logs'.split(' ').map((m) => `job.${m}`),
+      'schedule.set', 'schedule.list', 'schedule.delete',
+      'secret.set', 'secret.get', 'secret.list', 'secret.delete',
+      'log.tail', 'log.query', 'system.ping', 'system.info',
+    ];
+    for (const m of want) expect(names).toContain(m);
+    const info = await p.client.info();
+    expect(info).toMatchObject({ service: 'hero_proc', services: 0, config_dir: p.config.config_dir });
+  });
+
+  it('stores secrets in a 0600 file and never logs their values', async () => {
+    const p = await startProc();
+    await p.client.secretSet('db_password', 'correct-horse-battery', 'prod');
+    await p.client.secretSet('api', 'another-secret-value');
+    expect(await p.client.secretGet('db_password', 'prod')).toBe('correct-horse-battery');
+    expect(await p.client.secretList()).toEqual([
+      { context: 'default', key: 'api' },
+      { context: 'prod', key: 'db_password' },
+    ]);
+    expect(await p.client.secretList('prod')).toEqual([{ context: 'prod', key: 'db_password' }]);
+    expect(await p.client.secretDelete('api')).toEqual({ deleted: true });
+    expect(await p.client.secretDelete('api')).toEqual({ deleted: false });
+    const file = path.join(p.config.data_dir, 'secrets.json');
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    await p.stop();
+    expect(p.logs.length).toBeGreaterThan(0);
+    expect(p.logs.join('\n')).not.toContain('correct-horse-battery');
+    expect(p.logs.join('\n')).not.toContain('another-secret-value');
+    expect(p.logs.some((l) => l.includes('db_password'))).toBe(true);
+  });
+
+  it('tails and queries logs across sources', async () => {
+    const p = await startProc();
+    await p.client.serviceSet({ name: 'a', exec: 'echo alpha-1; echo alpha-2 >&2; exec sleep 1000' });
+    const j = await p.client.jobCreate({ exec: 'echo job-line' });
+    await p.client.jobWait(j.id);
+    const { lines } = await p.client.logTail({ source: 'a', lines: 10 });
+    await expect.poll(async () => (await p.client.logTail({ source: 'svc:a' })).lines.length).toBe(2);
+    expect(lines.every((l) => l.source === 'svc:a')).toBe(true);
+    const err = await p.client.logQuery({ source: 'a', stream: 'stderr' });
+    expect(err.lines.map((l) => l.line)).toEqual(['alpha-2']);
+    const all = await p.client.logQuery({ grep: 'alpha' });
+    expect(all.lines.map((l) => l.line).sort()).toEqual(['alpha-1', 'alpha-2']);
+    const re = await p.client.logQuery({ source: 'a', grep: '/^alpha-\\d$/' });
+    expect(re.lines).toHaveLength(2);
+  });
+});

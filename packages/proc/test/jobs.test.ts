@@ -1,0 +1,137 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startProc, survivors, waitFor } from './helpers.js';
+
+describe('jobs', () => {
+  it('runs a command with stdin, env and cwd and keeps its output and exit code', async () => {
+    const p = await startProc();
+    const job = await p.client.jobCreate({
+      name: 'greet',
+      exec: 'read who; echo "hello $who from $PLACE in $(pwd)"; echo oops >&2; exit 7',
+      stdin: 'world\n',
+      env: { PLACE: 'hero' },
+      cwd: p.dir,
+      context: 'ctx1',
+    });
+    expect(job).toMatchObject({ name: 'greet', context: 'ctx1' });
+    expect(['pending', 'running']).toContain(job.state);
+    const done = await p.client.jobWait(job.id, 20_000);
+    expect(done).toMatchObject({ state: 'failed', exit_code: 7, attempts: 1, error: 'exit code 7' });
+    expect(done.finished_at).not.toBeNull();
+    const { lines } = await p.client.jobLogs(job.id);
+    expect(lines.map((l) => [l.stream, l.line])).toEqual([
+      ['stdout', `hello world from hero in ${p.dir}`],
+      ['stderr', 'oops'],
+    ]);
+    const ok = await p.client.jobWait((await p.client.jobCreate({ cmd: ['/bin/echo', 'fine'] })).id);
+    expect(ok).toMatchObject({ state: 'succeeded', exit_code: 0, name: '/bin/echo fine' });
+    expect((await p.client.jobList({ context: 'ctx1' })).map((j) => j.id)).toEqual([job.id]);
+    expect((await p.client.jobList({ state: 'succeeded' })).map((j) => j.id)).toEqual([ok.id]);
+  });
+
+  it('times out, killing the whole group, and retries', async () => {
+    const p = await startProc();
+    const pids = path.join(p.dir, 'pids');
+    const job = await p.client.jobCreate({
+      exec: `echo $$ >> ${pids}; sleep 1000 & echo $! >> ${pids}; wait`,
+      timeout_ms: 300,
+      retries: 1,
+    });
+    const done = await p.client.jobWait(job.id, 30_000);
+    expect(done.state).toBe('timeout');
+    expect(done.attempts).toBe(2);
+    expect(done.error).toMatch(/timed out after 300 ms/);
+    expect((await fs.readFile(pids, 'utf8')).trim().split('\n')).toHaveLength(4);
+    expect(await survivors(pids)).toEqual([]);
+  });
+
+  it('retries a failing job until it succeeds', async () => {
+    const p = await startProc();
+    const cnt = path.join(p.dir, 'n');
+    const job = await p.client.jobCreate({
+      exec: `n=$(cat ${cnt} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${cnt}; [ $n -ge 3 ]`,
+      retries: 5,
+    });
+    const done = await p.client.jobWait(job.id, 20_000);
+    expect(done).toMatchObject({ state: 'succeeded', attempts: 3, exit_code: 0 });
+  });
+
+  it('cancels a running job and its children; wait returns early at its timeout', async () => {
+    const p = await startProc();
+    const pids = path.join(p.dir, 'pids');
+    const job = await p.client.jobCreate({ exec: `echo $$ >> ${pids}; sh -c 'sleep 1000 & echo $! >> ${pids}; wait' & wait` });
+    await waitFor(async () => (await survivors(pids)).length === 2, 10_000, 'job children');
+    const waited = await p.client.jobWait(job.id, 100);
+    expect(waited.state).toBe('running');
+    expect(waited.pid).toBeGreaterThan(0);
+    const cancelled = await p.client.jobCancel(job.id);
+    expect(cancelled.state).toBe('cancelled');
+    expect(await survivors(pids)).toEqual([]);
+    // cancelling a finished job changes nothing
+    expect((await p.client.jobCancel(job.id)).state).toBe('cancelled');
+  });
+
+  it('persists history across restarts with a retention limit', async () => {
+    const p = await startProc({ job_history: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const j = await p.client.jobCreate({ exec: `echo run-${i}` });
+      await p.client.jobWait(j.id);
+      ids.push(j.id);
+    }
+    const running = await p.client.jobCreate({ exec: 'sleep 1000' });
+    await waitFor(async () => (await p.client.jobGet(running.id)).state === 'running');
+    await waitFor(async () => (await p.client.jobList()).length === 4);
+    await p.stop();
+
+    const p2 = await startProc({ job_history: 3 }, p.dir);
+    const list = await p2.client.jobList();
+    expect(list.map((j) => j.id).sort()).toEqual([...ids.slice(3), running.id].sort());
+    expect((await p2.client.jobGet(running.id)).state).toBe('cancelled');
+    expect((await p2.client.jobLogs(ids[4]!)).lines.map((l) => l.line)).toEqual(['run-4']);
+    await expect(p2.client.jobGet(ids[0]!)).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    const files = await fs.readdir(path.join(p.config.data_dir, 'jobs'));
+    expect(files.filter((f) => f.endsWith('.log')).length).toBeLessThanOrEqual(3);
+  });
+
+  it('passes secrets to jobs from their context', async () => {
+    const p = await startProc();
+    await p.client.secretSet('API_KEY', 's3cr3t-value', 'team');
+    const j = await p.client.jobCreate({ exec: 'printf %s "$API_KEY" | wc -c', env_from_secrets: ['API_KEY'], context: 'team' });
+    expect((await p.client.jobWait(j.id)).state).toBe('succeeded');
+    expect((await p.client.jobLogs(j.id)).lines[0]!.line.trim()).toBe('12');
+    await expect(p.client.jobCreate({ exec: 'true', env_from_secrets: ['MISSING'] })).rejects.toThrow(
+      /env_from_secrets\.MISSING: secret "MISSING" not found in context "default"/,
+    );
+  });
+});
+
+describe('schedules', () => {
+  it('fires a cron schedule that creates jobs, and persists it', async () => {
+    const p = await startProc();
+    const out = path.join(p.dir, 'ticks');
+    const s = await p.client.scheduleSet({ name: 'tick', cron: '* * * * * *', job: { exec: `echo tick >> ${out}` } });
+    expect(s.next_run).not.toBeNull();
+    const job = await waitFor(async () => (await p.client.jobList()).find((j) => j.schedule === 'tick' && j.state === 'succeeded'), 10_000, 'a scheduled job');
+    expect(job.name).toBe(`echo tick >> ${out}`);
+    expect(await fs.readFile(out, 'utf8')).toMatch(/tick/);
+    const listed = await p.client.scheduleList();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.last_job).not.toBeNull();
+    await p.stop();
+
+    const p2 = await startProc({}, p.dir);
+    expect((await p2.client.scheduleList()).map((x) => x.name)).toEqual(['tick']);
+    expect(await p2.client.scheduleDelete('tick')).toEqual({ deleted: true });
+    expect(await p2.client.scheduleList()).toEqual([]);
+  });
+
+  it('skips a firing while the previous job still runs', async () => {
+    const p = await startProc();
+    await p.client.scheduleSet({ name: 'long', cron: '* * * * * *', job: { exec: 'sleep 2.5' } });
+    await waitFor(async () => p.logs.some((l) => l.includes('schedule skipped')), 10_000, 'a skipped firing');
+    const jobs = (await p.client.jobList()).filter((j) => j.schedule === 'long');
+    expect(jobs.filter((j) => j.state === 'running')).toHaveLength(1);
+  });
+});

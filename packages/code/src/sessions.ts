@@ -67,8 +67,13 @@ export class Sessions {
   /** Loads persisted sessions and resumes watching prompts that were still running. */
   async load(): Promise<void> {
     for (const k of await this.store.keys()) {
-      const doc = await this.store.get<SessionDoc>(k);
-      if (doc) this.docs.set(doc.id, doc);
+      try {
+        const doc = await this.store.get<SessionDoc>(k);
+        if (doc) this.docs.set(doc.id, doc);
+      } catch (err) {
+        // A damaged file is left on disk untouched for the operator; the other sessions load.
+        this.opts.logger?.error({ err, session: k }, 'session file unreadable; skipped');
+      }
     }
     for (const doc of this.docs.values()) {
       for (const e of doc.history) if (e.job_id && !isTerminal(e.state) && e.state !== 'error') this.watch(doc, e);

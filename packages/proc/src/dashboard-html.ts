@@ -106,22 +106,28 @@ async function refresh() {
   try { const r = await fetch('api/overview'); render(await r.json()); } catch {} finally { busy = false; }
 }
 let es;
-function follow(source) {
+function addLine(l) {
+  const div = document.createElement('div');
+  div.className = l.stream;
+  div.innerHTML = '<span class="ts">' + esc(l.ts.slice(11, 23)) + ' ' + esc(l.source ?? '') + '</span> ' + esc(l.line);
+  const box = $('#logs');
+  const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+  box.appendChild(div);
+  while (box.childNodes.length > 2000) box.removeChild(box.firstChild);
+  if (atEnd) box.scrollTop = box.scrollHeight;
+}
+async function follow(source) {
   es?.close();
   $('#logs').innerHTML = '';
   $('#logsrc').textContent = source ? '(' + source + ')' : '(all)';
-  es = new EventSource('api/logs/stream?lines=200' + (source ? '&source=' + encodeURIComponent(source) : ''));
-  es.onmessage = (ev) => {
-    const l = JSON.parse(ev.data);
-    const div = document.createElement('div');
-    div.className = l.stream;
-    div.innerHTML = '<span class="ts">' + esc(l.ts.slice(11, 23)) + ' ' + esc(l.source ?? '') + '</span> ' + esc(l.line);
-    const box = $('#logs');
-    const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
-    box.appendChild(div);
-    while (box.childNodes.length > 2000) box.removeChild(box.firstChild);
-    if (atEnd) box.scrollTop = box.scrollHeight;
-  };
+  let backlog = 200;
+  if (source && source.startsWith('job:')) {
+    // a finished job's output lives in its log file, not in the live stream
+    try { (await rpc('job.logs', { id: source.slice(4) })).lines.forEach((l) => addLine({ ...l, source })); } catch (e) { addLine({ ts: '', stream: 'stderr', line: e.message }); }
+    backlog = 0;
+  }
+  es = new EventSource('api/logs/stream?lines=' + backlog + (source ? '&source=' + encodeURIComponent(source) : ''));
+  es.onmessage = (ev) => addLine(JSON.parse(ev.data));
 }
 document.addEventListener('click', (ev) => {
   const b = ev.target.closest('button');

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import { ConflictError, isErrnoException } from '@hero/core';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrnoException(err, 'EPERM');
+  }
+}
+
+/** Takes `<file>` as a pid lock so two servers never append to one data dir; returns the release. */
+export function acquireLock(file: string, what: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => fs.rmSync(file, { force: true });
+    } catch (err) {
+      if (!isErrnoException(err, 'EEXIST')) throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new ConflictError(`${what} is in use by another hero_db (pid ${pid}, lock ${file})`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new ConflictError(`cannot lock ${file}`);
+}

@@ -1,0 +1,175 @@
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import { HeroError, isErrnoException, prepareSocket, removeSocket } from '@hero/core';
+import type { Engine } from './engine.js';
+import { ProtocolError, RespParser } from './resp/parser.js';
+import type { Session, SessionTransport } from './session.js';
+
+export interface RespListenOptions {
+  /** Unix socket path (created 0600). */
+  socketPath?: string;
+  tcp?: { host: string; port: number };
+  service: string;
+}
+
+export interface RespListener {
+  readonly socketPath: string | undefined;
+  readonly tcpAddress: { host: string; port: number } | undefined;
+  close(): Promise<void>;
+}
+
+/** Serves one client connection: parse → execute → one write per read batch. */
+function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp', onClose: () => void): void {
+  const limits = { get maxBulk() { return engine.config.protoMaxBulkLen; } };
+  const parser = new RespParser(limits);
+  let closed = false;
+  let paused = false;
+  const addr = kind === 'tcp' ? `${socket.remoteAddress}:${socket.remotePort}` : `${socket.localAddress ?? ''}:0`;
+  const laddr = kind === 'tcp' ? `${socket.localAddress}:${socket.localPort}` : `${socket.localAddress ?? ''}:0`;
+
+  const flush = (): void => {
+    if (closed) {
+      s.out.take();
+      return;
+    }
+    const b = s.out.take();
+    if (b === null) return;
+    engine.stats.outputBytes += b.length;
+    if (!socket.write(b) && !paused) {
+      paused = true;
+      socket.pause();
+      socket.once('drain', () => {
+        paused = false;
+        if (!closed) {
+          socket.resume();
+          process();
+        }
+      });
+    }
+  };
+
+  const close = (): void => {
+    if (closed) return;
+    engine.beforeWrite?.();
+    flush();
+    closed = true;
+    socket.end();
+    engine.freeSession(s);
+  };
+
+  const process = (): void => {
+    while (!closed && s.blocked === null && !s.closing) {
+      let argv: string[] | null;
+      try {
+        argv = parser.next();
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        s.out.error(`ERR ${err.message}`);
+        close();
+        return;
+      }
+      if (argv === null) break;
+      engine.execute(s, argv);
+      parser.authRequired = !s.authenticated;
+      if (paused) break;
+    }
+    if (s.closing) {
+      close();
+      return;
+    }
+    if (s.out.length !== 0) engine.markPending(s);
+    engine.scheduleFlush();
+  };
+
+  const transport: SessionTransport = { flush, resume: () => process(), close, addr, laddr, kind };
+  const s: Session = engine.newSession(transport);
+  parser.authRequired = !s.authenticated;
+  if (engine.sessions.size > engine.config.maxclients) {
+    engine.stats.rejectedConnections++;
+    s.out.error('ERR max number of clients reached');
+    close();
+    return;
+  }
+  socket.setNoDelay?.(true);
+  socket.on('data', (chunk: Buffer) => {
+    engine.stats.inputBytes += chunk.length;
+    parser.feed(chunk);
+    process();
+  });
+  socket.on('error', () => socket.destroy());
+  socket.on('close', () => {
+    closed = true;
+    engine.freeSession(s);
+    onClose();
+  });
+}
+
+function listen(server: net.Server, target: string | { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      const where = typeof target === 'string' ? target : `${target.host}:${target.port}`;
+      reject(
+        isErrnoException(err, 'EADDRINUSE')
+          ? new HeroError('HERO_CONFLICT', `address already in use: ${where}`, { cause: err })
+          : new HeroError('HERO_UNAVAILABLE', `cannot listen on ${where}: ${err.message}`, { cause: err }),
+      );
+    };
+    server.once('error', onError);
+    const ok = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    if (typeof target === 'string') server.listen(target, ok);
+    else server.listen(target.port, target.host, ok);
+  });
+}
+
+/** Listens for RESP clients on a Unix socket and/or TCP. `close()` disconnects every client. */
+export async function listenResp(engine: Engine, opts: RespListenOptions): Promise<RespListener> {
+  const sockets = new Set<net.Socket>();
+  const servers: net.Server[] = [];
+  let socketPath: string | undefined;
+  let tcpAddress: { host: string; port: number } | undefined;
+  const make = (kind: 'unix' | 'tcp') => {
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      serveConnection(engine, socket, kind, () => sockets.delete(socket));
+    });
+    servers.push(server);
+    return server;
+  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const done = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+      for (const s of sockets) s.destroy();
+      await Promise.all(done);
+      if (socketPath) await removeSocket(socketPath);
+    })());
+  try {
+    if (opts.socketPath) {
+      await prepareSocket(opts.socketPath, opts.service);
+      await listen(make('unix'), opts.socketPath);
+      socketPath = opts.socketPath;
+      await fs.chmod(opts.socketPath, 0o600);
+    }
+    if (opts.tcp) {
+      const server = make('tcp');
+      await listen(server, opts.tcp);
+      const a = server.address() as net.AddressInfo;
+      tcpAddress = { host: a.address, port: a.port };
+    }
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
+  return {
+    get socketPath() {
+      return socketPath;
+    },
+    get tcpAddress() {
+      return tcpAddress;
+    },
+    close,
+  };
+}

@@ -7,6 +7,5 @@ export { runCommandRunnerProgram } from './runner-program.js';
 export { builtinRunnerCommand } from './builtin-runner.js';
 export { keys, type Keys } from './keys.js';
 export { parseRedisTarget, type RedisTarget } from './redis.js';
-export { BUS_TOPIC } from './bus.js';
 export { VERSION } from './version.js';
 export * from './client.js';

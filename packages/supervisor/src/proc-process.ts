@@ -1,4 +1,4 @@
-import { ProcClient, type ServiceStatus } from '@hero/proc/client';
+import type { ProcClient, ServiceStatus } from '@hero/proc/client';
 import type { LogLine } from './types.js';
 import type { ManagedProcess, ProcessSpec } from './process-manager.js';
 
@@ -12,7 +12,7 @@ export class ProcProcess implements ManagedProcess {
 
   constructor(
     private readonly spec: ProcessSpec,
-    private readonly client: ProcClient,
+    private readonly getClient: () => Promise<ProcClient>,
   ) {
     this.service = `supervisor-${spec.name}`;
   }
@@ -24,7 +24,7 @@ export class ProcProcess implements ManagedProcess {
   }
 
   async start(): Promise<void> {
-    await this.client.serviceSet({
+    await (await this.getClient()).serviceSet({
       name: this.service,
       cmd: [this.spec.command, ...this.spec.args],
       env: this.spec.env,
@@ -33,24 +33,24 @@ export class ProcProcess implements ManagedProcess {
       stop_timeout_ms: 15_000,
       autostart: false,
     });
-    this.apply(await this.client.serviceStart(this.service));
+    this.apply(await (await this.getClient()).serviceStart(this.service));
   }
 
   async stop(): Promise<void> {
-    this.apply(await this.client.serviceStop(this.service));
+    this.apply(await (await this.getClient()).serviceStop(this.service));
   }
 
   /** Reads the live state from hero_proc. */
   async refresh(): Promise<void> {
     try {
-      this.apply(await this.client.serviceStatus(this.service));
+      this.apply(await (await this.getClient()).serviceStatus(this.service));
     } catch {
       this.state = 'unknown';
     }
   }
 
   async logs(lines: number): Promise<LogLine[]> {
-    const r = await this.client.serviceLogs(this.service, { lines });
+    const r = await (await this.getClient()).serviceLogs(this.service, { lines });
     return r.lines.map((l) => ({ ts: l.ts, stream: l.stream, line: l.line }));
   }
 }

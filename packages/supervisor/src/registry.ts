@@ -14,7 +14,7 @@ export interface RegistryOptions {
   /** Environment every runner process gets (redis url, namespace). */
   runnerEnv: Record<string, string>;
   builtinCommand: string[];
-  proc: () => ProcClient;
+  proc: () => Promise<ProcClient>;
   logger?: Logger;
 }
 
@@ -58,7 +58,7 @@ export class RunnerRegistry {
     };
     const proc =
       r.process_manager === 'proc'
-        ? new ProcProcess(spec, this.opts.proc())
+        ? new ProcProcess(spec, this.opts.proc)
         : new SimpleProcess(spec, {
             logger: this.opts.logger,
             onExit: (instance) => void this.onExit(r.name, instance),

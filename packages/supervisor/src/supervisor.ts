@@ -10,9 +10,8 @@ import {
   type ReadyInfo,
   type RunContext,
 } from '@hero/core';
-import { ProcClient } from '@hero/proc/client';
+import type { ProcClient } from '@hero/proc/client';
 import { builtinRunnerCommand } from './builtin-runner.js';
-import { serveBus } from './bus.js';
 import type { Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { keys } from './keys.js';
@@ -56,7 +55,11 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     k,
     runnerEnv: { HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
     builtinCommand: config.builtin_runner_command.length ? [...config.builtin_runner_command] : builtinRunnerCommand(),
-    proc: () => (proc ??= new ProcClient(config.proc_socket || socketPath(socketDir, 'hero_proc', 'rpc'))),
+    proc: async () => {
+      // loaded on first use: only `process_manager = "proc"` runners need hero_proc
+      const { ProcClient } = await import('@hero/proc/client');
+      return (proc ??= new ProcClient(config.proc_socket || socketPath(socketDir, 'hero_proc', 'rpc')));
+    },
     logger: log,
   });
 
@@ -122,7 +125,6 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     await step(() => sweeping);
     await step(() => proc?.close());
     sub.disconnect();
-    await step(() => redis.quit());
     redis.disconnect();
     if (errors.length) log?.error({ err: errors[0] }, 'errors while stopping');
   };
@@ -145,6 +147,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     void sweep();
     if (config.bus) {
       const bus = config.bus_socket || socketPath(socketDir, 'mycelium', 'rpc');
+      const { serveBus } = await import('./bus.js');
       busDone = serveBus(bus, server, busAc.signal, log);
     }
   } catch (err) {

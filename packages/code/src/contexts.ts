@@ -4,6 +4,7 @@ import { HeroError, NotFoundError } from '@hero/core';
 import { estimateTokens, isBinary } from './content.js';
 import type { JsonStore } from './json-store.js';
 import { PathRefusedError, cleanRelPath } from './path-guard.js';
+import { NotRegularFileError, readRegularFile } from './safe-read.js';
 import { normaliseExtensions } from './search.js';
 import { contextNameSchema, type Context, type RenderResult } from './types.js';
 import { walk } from './walk.js';
@@ -73,7 +74,22 @@ export class Contexts {
     const add = async (clientRel: string, real: string) => {
       if (seen.has(real)) return;
       seen.add(real);
-      const buf = await fs.readFile(real);
+      let buf: Buffer;
+      try {
+        // Each file is capped by the render cap itself; the total is checked below.
+        buf = (await readRegularFile(real, clientRel, this.maxBytes)).buf;
+      } catch (err) {
+        if (err instanceof NotRegularFileError) {
+          skipped.push({ path: clientRel, reason: 'not_a_file' });
+          return;
+        }
+        if (err instanceof HeroError && err.code === 'HERO_TOO_LARGE') {
+          throw new HeroError('HERO_TOO_LARGE', `rendering ${names.join(', ')} exceeds the ${this.maxBytes}-byte cap at ${clientRel}; narrow the paths or extensions`, {
+            data: { max_bytes: this.maxBytes, at: clientRel },
+          });
+        }
+        throw err;
+      }
       if (isBinary(buf)) {
         skipped.push({ path: clientRel, reason: 'binary' });
         return;

@@ -1,9 +1,9 @@
-import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { HeroError } from '@hero/core';
 import { isBinary } from './content.js';
 import { PathRefusedError, joinRel } from './path-guard.js';
+import { readRegularFileSync } from './safe-read.js';
 import type { SearchMatch, SearchResult } from './types.js';
 import { TimeSlice } from './time-slice.js';
 import { walk } from './walk.js';
@@ -111,24 +111,7 @@ export async function searchFiles(ws: Workspace, p: SearchParams, maxFileBytes: 
   // Synchronous reads (see TimeSlice): open, fstat, read, close without threadpool hops.
   const load = (fileRel: string): Buffer | undefined => {
     if (exts.size > 0 && !exts.has(path.extname(fileRel).toLowerCase())) return undefined;
-    let fd: number | undefined;
-    try {
-      fd = fsSync.openSync(path.join(ws.root.real, fileRel), fsSync.constants.O_RDONLY | fsSync.constants.O_NOFOLLOW);
-      const st = fsSync.fstatSync(fd);
-      if (!st.isFile() || st.size > maxFileBytes) return undefined;
-      const buf = Buffer.allocUnsafe(st.size);
-      let got = 0;
-      while (got < st.size) {
-        const n = fsSync.readSync(fd, buf, got, st.size - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      return got === st.size ? buf : buf.subarray(0, got);
-    } catch {
-      return undefined; // vanished or unreadable: skipped
-    } finally {
-      if (fd !== undefined) fsSync.closeSync(fd);
-    }
+    return readRegularFileSync(path.join(ws.root.real, fileRel), maxFileBytes);
   };
   const scan = (buf: Buffer | undefined, clientRel: string) => {
     if (!buf) return;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConflictError, HeroError } from '@hero/core';
 import { atomicWrite } from './atomic-write.js';
 import { isBinary, sha256 } from './content.js';
+import { readRegularFile } from './safe-read.js';
 import { GitIgnore } from './gitignore.js';
 import { CodeRoot, PathRefusedError, joinRel } from './path-guard.js';
 import type { FileContent, FileWritten, Repo, TreeEntry, TreeResult } from './types.js';
@@ -92,19 +93,14 @@ export class Workspace {
   /** Reads a file: UTF-8 text, or base64 when it looks binary. */
   async read(p: string): Promise<FileContent> {
     const { rel, real } = await this.root.resolveExisting(p);
-    const st = await fs.stat(real);
-    if (!st.isFile()) throw new PathRefusedError(p, 'is not a regular file');
-    if (st.size > this.limits.readMaxBytes) {
-      throw new HeroError('HERO_TOO_LARGE', `${rel} is ${st.size} bytes; file.read returns at most ${this.limits.readMaxBytes}`);
-    }
-    const buf = await fs.readFile(real);
+    const { buf, mtimeMs } = await readRegularFile(real, rel, this.limits.readMaxBytes);
     const binary = isBinary(buf);
     return {
       path: rel,
       content: binary ? buf.toString('base64') : buf.toString('utf8'),
       encoding: binary ? 'base64' : 'utf8',
       size: buf.length,
-      mtime_ms: Math.floor(st.mtimeMs),
+      mtime_ms: Math.floor(mtimeMs),
       sha256: sha256(buf),
     };
   }

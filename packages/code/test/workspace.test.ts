@@ -193,3 +193,38 @@ describe('security: no file method leaves the root', () => {
     expect((await rpcErr(client.fileSearch('SECRET', { repo: p }))).code).toBe('HERO_PATH_REFUSED');
   });
 });
+
+describe('special files and limits', () => {
+  it('lists and searches through a symlinked directory inside the root under the name used', async () => {
+    const { client, root } = await startCode();
+    await fs.symlink('alpha/src', path.join(root, 'alias'));
+    const t = await client.repoTree({ path: 'alias' });
+    expect(t.entries.map((e) => e.path)).toEqual(['alias/deep', 'alias/a.ts', 'alias/b.md']);
+    const s = await client.fileSearch('needle', { path: 'alias' });
+    expect(s.matches.map((m) => m.path)).toEqual(['alias/deep/c.ts', 'alias/a.ts']);
+    expect((await client.fileRead('alias/a.ts')).path).toBe('alias/a.ts');
+  });
+
+  it('refuses FIFOs without blocking and skips them in searches', async () => {
+    const { client, root } = await startCode();
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(root, 'alpha', 'src', 'pipe')]);
+    expect((await rpcErr(client.fileRead('alpha/src/pipe'))).code).toBe('HERO_PATH_REFUSED');
+    expect((await rpcErr(client.fileWrite('alpha/src/pipe', 'x'))).code).toBe('HERO_PATH_REFUSED');
+    expect((await client.fileSearch('needle', { path: 'alpha/src' })).matches).toHaveLength(2);
+    expect((await rpcErr(client.fileSearch('needle', { path: 'alpha/src/pipe' }))).code).toBe('HERO_PATH_REFUSED');
+    await client.contextSet({ name: 'p', paths: ['alpha/src/pipe'] });
+    expect((await client.contextRender('p')).skipped).toEqual([{ path: 'alpha/src/pipe', reason: 'not_a_file' }]);
+    const tree = await client.repoTree({ path: 'alpha/src' });
+    expect(tree.entries.find((e) => e.name === 'pipe')!.type).toBe('other');
+  });
+
+  it('caps reads and writes with HERO_TOO_LARGE', async () => {
+    const { client } = await startCode({ read_max_bytes: 30 });
+    const err = await rpcErr(client.fileRead('alpha/src/a.ts'));
+    expect(err.code).toBe('HERO_TOO_LARGE');
+    expect(err.message).toContain('limit is 30');
+    expect((await rpcErr(client.fileWrite('alpha/big.txt', 'x'.repeat(31)))).code).toBe('HERO_TOO_LARGE');
+    expect((await client.fileRead('alpha/README.md')).size).toBe(27);
+  });
+});

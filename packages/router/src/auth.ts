@@ -21,6 +21,8 @@ export interface AccessOptions {
 export interface Access {
   /** True when tokens or an allow-list are configured. */
   readonly enabled: boolean;
+  /** True when bearer tokens are configured (the Authorization header is then not forwarded). */
+  readonly hasTokens: boolean;
   check(remoteAddress: string | undefined, authorization: string | undefined): AuthResult;
 }
 
@@ -53,6 +55,7 @@ export function createAccess(opts: AccessOptions): Access {
   const needToken = byDigest.size > 0;
   return {
     enabled: needToken || allow !== undefined,
+    hasTokens: needToken,
     check(remote, authorization) {
       if (allow) {
         if (!remote) return 403;

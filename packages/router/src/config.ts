@@ -49,7 +49,7 @@ export const configSchema = z.strictObject({
     .min(0)
     .default(0)
     .describe('Close a proxied exchange when no byte moves for this long (0: no limit; SSE and WebSockets stay open)'),
-  max_sockets: z.number().int().min(1).default(512).describe('Most concurrent connections to one upstream socket'),
+  max_idle: z.number().int().min(0).default(256).describe('Most idle keep-alive connections kept per upstream socket'),
   keep_alive_ms: z.number().int().min(0).default(30_000).describe('How long an idle pooled upstream connection is kept'),
 });
 

@@ -57,7 +57,7 @@ export function dashboardRoutes(registry: Registry, rpc: () => RpcHandler, timeo
         const up = http.request(
           {
             socketPath: entry.path,
-            agent: registry.agentOf(entry),
+            agent: false,
             method: 'POST',
             path: '/rpc',
             timeout: timeoutMs || undefined,

@@ -3,7 +3,6 @@ import path from 'node:path';
 import {
   ConfigError,
   HeroError,
-  createUiHandler,
   ensureDir,
   expandHome,
   isLoopbackHost,
@@ -19,8 +18,7 @@ import { routerMethods } from './api.js';
 import { createAccess } from './auth.js';
 import type { Config } from './config.js';
 import { dashboardHtml, dashboardRoutes } from './dashboard.js';
-import { createEntry } from './entry.js';
-import { createProxy } from './proxy.js';
+import { ProxyEngine } from './proxy.js';
 import { Registry } from './registry.js';
 import type { RouterHealth } from './schemas.js';
 import { listenTcpEntry, type TcpEntry } from './tcp-listener.js';
@@ -91,8 +89,6 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const registry = new Registry({
     socketDir,
     probeTimeoutMs: config.probe_timeout_ms,
-    maxSockets: config.max_sockets,
-    keepAliveMs: config.keep_alive_ms,
     logger,
   });
   const started = Date.now();
@@ -115,14 +111,6 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   };
 
   const methods = routerMethods(registry, health);
-  const proxy = createProxy({
-    registry,
-    upstreamTimeoutMs: config.upstream_timeout_ms,
-    idleTimeoutMs: config.idle_timeout_ms,
-    proto: tls ? 'https' : 'http',
-    dropAuthorization: config.auth.tokens.length > 0,
-    logger,
-  });
 
   let rpc: (HttpListener & RpcHandler) | undefined;
   let ui: HttpListener | undefined;
@@ -148,15 +136,18 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       socket: { path: socketPath(socketDir, SERVICE, 'admin'), service: SERVICE },
     });
     if (listen) {
-      const entry = createEntry({
+      const engine = new ProxyEngine({
         registry,
-        proxy,
         access,
         context: config.context,
-        api: rpc.handler,
-        admin: createUiHandler({ info, html, routes }),
+        proto: tls ? 'https' : 'http',
+        upstreamTimeoutMs: config.upstream_timeout_ms,
+        idleTimeoutMs: config.idle_timeout_ms,
+        maxIdle: config.max_idle,
+        keepAliveMs: config.keep_alive_ms,
+        logger,
       });
-      tcp = await listenTcpEntry({ ...listen, tls, request: entry.request, upgrade: entry.upgrade });
+      tcp = await listenTcpEntry({ ...listen, tls, engine });
     }
     await registry.scan(true);
     if (config.watch) {
@@ -178,7 +169,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const sockets = { rpc: rpc.socketPath!, admin: ui.socketPath! };
   const tcpInfo = tcp ? { http: `${tcp.address.host.includes(':') ? `[${tcp.address.host}]` : tcp.address.host}:${tcp.address.port}` } : undefined;
   if (!signal.aborted) {
-    logger?.info({ socket_dir: socketDir, listen: tcpInfo?.http, tls: !!tls, auth: access.enabled }, 'router ready');
+    logger?.debug({ socket_dir: socketDir, listen: tcpInfo?.http, tls: !!tls, auth: access.enabled }, 'router ready');
     ctx.onReady?.({ service: SERVICE, sockets, ...(tcpInfo ? { tcp: tcpInfo } : {}) });
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   }

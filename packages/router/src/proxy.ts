@@ -1,211 +1,674 @@
-import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RunContext } from '@hero/core';
+import type { Access } from './auth.js';
+import {
+  ChunkScanner,
+  hasNoBody,
+  parseRequestHead,
+  parseResponseHead,
+  upstreamHead,
+  type RequestHead,
+  type ResponseHead,
+} from './http1.js';
+import { hasUnsafePath, parseRoute } from './names.js';
+import type { Registry, SocketEntry } from './registry.js';
+import { SERVICE } from './version.js';
 
 type Logger = NonNullable<RunContext['logger']>;
-import { sendJson } from '@hero/core';
-import { downstreamHeaders, upstreamHeaders, type ForwardInfo } from './headers.js';
-import type { Registry, SocketEntry } from './registry.js';
 
 export interface ProxyOptions {
   registry: Registry;
-  /** Time to response headers (or the upgrade answer) before 504; 0 = none. */
-  upstreamTimeoutMs: number;
-  /** Idle time (no bytes either way) after which an exchange is cut; 0 = none. */
-  idleTimeoutMs: number;
+  access: Access;
+  /** X-Hero-Context when access control gives none. */
+  context: string;
   proto: 'http' | 'https';
-  /** The Authorization header carried the router's own token: do not forward it. */
-  dropAuthorization: boolean;
+  /** Time an upstream has, once the request is sent, to answer with a head (then 504); 0 = none. */
+  upstreamTimeoutMs: number;
+  /** Cut an exchange when no byte moved for this long; 0 = never. */
+  idleTimeoutMs: number;
+  /** Most idle pooled connections kept per upstream socket. */
+  maxIdle: number;
+  /** How long an idle pooled connection is kept. */
+  keepAliveMs: number;
   logger?: Logger;
 }
 
-export interface Proxy {
-  /** Forwards one HTTP request to `entry` as `rest`. */
-  forward(req: http.IncomingMessage, res: http.ServerResponse, entry: SocketEntry, rest: string, context: string): void;
-  /** Forwards an upgrade (WebSocket) request and then pipes raw bytes both ways. */
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, entry: SocketEntry, rest: string, context: string): void;
+const CRLF2 = Buffer.from('\r\n\r\n');
+const MAX_HEAD = 64 * 1024;
+const DEAD = new Set(['ECONNREFUSED', 'ENOENT', 'ENOTSOCK', 'EACCES']);
+const REASONS: Record<number, string> = {
+  301: 'Moved Permanently',
+  302: 'Found',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
+const ERROR_NAMES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  431: 'headers_too_large',
+  501: 'not_implemented',
+  502: 'bad_gateway',
+  503: 'unavailable',
+  504: 'gateway_timeout',
+  505: 'http_version_not_supported',
+};
+
+/** A pooled connection to one upstream socket. */
+class UpConn {
+  ex: Exchange | undefined;
+  lastUsed = 0;
+  /** Bytes received for the current exchange. */
+  received = 0;
+  reused = false;
+  error: NodeJS.ErrnoException | undefined;
+  readonly sock: net.Socket;
+
+  constructor(readonly entry: SocketEntry, private readonly engine: ProxyEngine) {
+    const sock = (this.sock = net.connect(entry.path));
+    sock.setNoDelay(true);
+    sock.on('data', (d: Buffer) => {
+      if (this.ex) this.ex.onUpData(d);
+      else sock.destroy(); // bytes on an idle connection: it is out of step, drop it
+    });
+    sock.on('drain', () => this.ex?.onUpDrain());
+    sock.on('error', (err: NodeJS.ErrnoException) => (this.error = err));
+    sock.on('close', () => {
+      this.engine.forget(this);
+      const ex = this.ex;
+      this.ex = undefined;
+      ex?.onUpClose(this);
+    });
+  }
+
+  destroy(): void {
+    this.sock.destroy();
+  }
 }
 
-const DEAD = new Set(['ECONNREFUSED', 'ENOENT', 'ENOTSOCK', 'EACCES']);
-const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
+/** One request/response through the proxy. */
+class Exchange {
+  up: UpConn | undefined;
+  reqDone: boolean;
+  private reqRemaining: number;
+  private readonly reqScanner: ChunkScanner | undefined;
+  private bodySent = false;
+  private retried = false;
+  private resHeadBuf: Buffer | undefined;
+  headDone = false;
+  resDone = false;
+  private res: ResponseHead | undefined;
+  private resRemaining = 0;
+  private resScanner: ChunkScanner | undefined;
+  private untilClose = false;
+  private upReusable = true;
+  /** Time by which the response head must have come (0: not waiting). */
+  deadline = 0;
+  lastActivity = 0;
+  private upPaused = false;
 
-/** A JSON error on a raw socket (upgrade requests have no ServerResponse). */
-export function rawJson(socket: Duplex, status: number, reason: string, body: unknown): void {
-  const data = JSON.stringify(body);
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(data)}\r\nconnection: close\r\n\r\n${data}`,
+  constructor(
+    readonly engine: ProxyEngine,
+    readonly conn: ClientConn,
+    readonly entry: SocketEntry,
+    readonly req: RequestHead,
+    private readonly headOut: string,
+  ) {
+    this.reqScanner = req.chunked ? new ChunkScanner() : undefined;
+    this.reqRemaining = req.chunked ? -1 : Math.max(0, req.contentLength);
+    this.reqDone = !req.chunked && this.reqRemaining === 0;
+  }
+
+  start(): void {
+    const e = this.engine;
+    e.inflight.add(this);
+    if (e.idleTimeoutMs > 0) this.lastActivity = Date.now();
+    this.send(e.acquire(this.entry, false));
+    const pending = this.conn.buf;
+    this.conn.buf = undefined;
+    if (pending && !this.reqDone) this.feedBody(pending);
+    else if (pending) this.conn.buf = pending;
+    if (this.reqDone) this.arm();
+  }
+
+  private send(up: UpConn): void {
+    this.up = up;
+    up.ex = this;
+    up.received = 0;
+    up.sock.write(this.headOut, 'latin1');
+  }
+
+  private arm(): void {
+    if (this.engine.upstreamTimeoutMs > 0 && !this.headDone) this.deadline = Date.now() + this.engine.upstreamTimeoutMs;
+  }
+
+  /** Request body bytes from the client. */
+  feedBody(chunk: Buffer): void {
+    if (this.engine.idleTimeoutMs > 0) this.lastActivity = Date.now();
+    const n = chunk.length;
+    let end = n;
+    let done = false;
+    if (this.reqScanner) {
+      const r = this.reqScanner.scan(chunk, 0, n);
+      if (r === -2) return this.fail(400, 'malformed chunked request body');
+      if (r >= 0) {
+        end = r;
+        done = true;
+      }
+    } else if (n >= this.reqRemaining) {
+      end = this.reqRemaining;
+      done = true;
+      this.reqRemaining = 0;
+    } else this.reqRemaining -= n;
+    if (end > 0 && this.up && !this.resDone) {
+      this.bodySent = true;
+      if (!this.up.sock.write(end === n ? chunk : chunk.subarray(0, end))) this.conn.pauseFor(this);
+    }
+    if (done) {
+      this.reqDone = true;
+      if (end < n) this.conn.buf = this.conn.buf ? Buffer.concat([this.conn.buf, chunk.subarray(end)]) : chunk.subarray(end);
+      if (this.resDone) this.conn.afterExchange(this);
+      else this.arm();
+    }
+  }
+
+  onUpDrain(): void {
+    this.conn.resumeFor(this);
+  }
+
+  onClientDrain(): void {
+    if (this.upPaused && this.up) {
+      this.upPaused = false;
+      this.up.sock.resume();
+    }
+  }
+
+  onUpData(d: Buffer): void {
+    const up = this.up!;
+    up.received += d.length;
+    if (this.engine.idleTimeoutMs > 0) this.lastActivity = Date.now();
+    if (this.headDone) return this.relay(d);
+    const buf = this.resHeadBuf ? Buffer.concat([this.resHeadBuf, d]) : d;
+    const idx = buf.indexOf(CRLF2);
+    if (idx === -1) {
+      if (buf.length > MAX_HEAD) return this.fail(502, `${this.entry.prefix} sent an oversized response head`);
+      this.resHeadBuf = buf;
+      return;
+    }
+    this.resHeadBuf = undefined;
+    const res = parseResponseHead(buf.toString('latin1', 0, idx));
+    if (!res) return this.fail(502, `${this.entry.prefix} sent an invalid HTTP response`);
+    const rest = buf.subarray(idx + 4);
+    const client = this.conn.sock;
+    if (res.status === 101) {
+      if (this.req.upgrade === undefined) return this.fail(502, `${this.entry.prefix} switched protocols unasked`);
+      return this.tunnel(res, rest);
+    }
+    if (res.status < 200) {
+      // 100 Continue, 103 Early Hints: pass on and keep waiting for the final answer
+      client.write(res.head + '\r\n\r\n', 'latin1');
+      if (rest.length > 0) this.onUpData(rest);
+      return;
+    }
+    this.headDone = true;
+    this.deadline = 0;
+    this.res = res;
+    if (hasNoBody(this.req.method, res.status)) this.resRemaining = 0;
+    else if (res.chunked) this.resScanner = new ChunkScanner();
+    else if (res.contentLength >= 0) this.resRemaining = res.contentLength;
+    else this.untilClose = true;
+    if (this.untilClose || !this.reqDone || this.engine.closing) this.conn.closeAfter = true;
+    const head = this.conn.closeAfter ? `${res.head}\r\nConnection: close\r\n\r\n` : `${res.head}\r\n\r\n`;
+    client.cork();
+    client.write(head, 'latin1');
+    if (rest.length > 0 || (!this.untilClose && !this.resScanner && this.resRemaining === 0)) this.relay(rest);
+    client.uncork();
+  }
+
+  /** Response body bytes from upstream to the client. */
+  private relay(b: Buffer): void {
+    const n = b.length;
+    let end = n;
+    let done = false;
+    if (this.resScanner) {
+      const r = this.resScanner.scan(b, 0, n);
+      if (r === -2) {
+        this.conn.sock.destroy();
+        this.up?.destroy();
+        return;
+      }
+      if (r >= 0) {
+        end = r;
+        done = true;
+      }
+    } else if (!this.untilClose) {
+      if (n >= this.resRemaining) {
+        end = this.resRemaining;
+        done = true;
+      }
+      this.resRemaining -= end;
+    }
+    if (end > 0 && !this.conn.sock.write(end === n ? b : b.subarray(0, end)) && !done && this.up) {
+      this.upPaused = true;
+      this.up.sock.pause();
+    }
+    if (end < n) this.upReusable = false;
+    if (done) this.responseDone();
+  }
+
+  private responseDone(): void {
+    this.resDone = true;
+    const up = this.up;
+    this.up = undefined;
+    if (up) {
+      up.ex = undefined;
+      if (this.upPaused) up.sock.resume();
+      if (this.upReusable && this.reqDone && !this.untilClose && !this.res!.close && !this.engine.closing) this.engine.release(up);
+      else up.destroy();
+    }
+    this.engine.inflight.delete(this);
+    if (this.reqDone || this.conn.closeAfter) this.conn.afterExchange(this);
+  }
+
+  onUpClose(up: UpConn): void {
+    if (this.resDone || this.up !== up) return;
+    this.up = undefined;
+    if (!this.headDone) {
+      const code = up.error?.code ?? '';
+      const noBody = !this.req.chunked && this.req.contentLength <= 0;
+      // a pooled connection the upstream had closed meanwhile: once more on a fresh one
+      if (!this.retried && up.reused && up.received === 0 && noBody && !this.bodySent && !this.engine.closing) {
+        this.retried = true;
+        this.send(this.engine.acquire(this.entry, true));
+        return;
+      }
+      if (DEAD.has(code)) {
+        this.engine.registry.markDead(this.entry, `connect failed (${code})`);
+        return this.fail(502, `${this.entry.prefix} is not accepting connections`);
+      }
+      return this.fail(502, `${this.entry.prefix} closed the connection without answering${code ? ` (${code})` : ''}`);
+    }
+    if (this.untilClose) {
+      this.upReusable = false;
+      this.responseDone();
+      return;
+    }
+    // the upstream died mid-body: the client must not take a truncated body for a whole one
+    this.engine.inflight.delete(this);
+    this.resDone = true;
+    this.conn.sock.destroy();
+  }
+
+  /** Answers the client with a JSON error (if nothing was sent yet) and closes both sides. */
+  fail(status: number, message: string): void {
+    this.engine.inflight.delete(this);
+    this.resDone = true;
+    this.deadline = 0;
+    const up = this.up;
+    this.up = undefined;
+    if (up) {
+      up.ex = undefined;
+      up.destroy();
+    }
+    if (this.headDone) {
+      this.conn.sock.destroy();
+      return;
+    }
+    this.conn.respond(status, { error: ERROR_NAMES[status] ?? 'error', message }, true);
+  }
+
+  /** Client went away mid-exchange. */
+  abort(): void {
+    this.engine.inflight.delete(this);
+    this.resDone = true;
+    const up = this.up;
+    this.up = undefined;
+    if (up) {
+      up.ex = undefined;
+      up.destroy();
+    }
+  }
+
+  timeout(): void {
+    this.fail(504, `${this.entry.prefix} did not answer within ${this.engine.upstreamTimeoutMs} ms`);
+  }
+
+  /** 101 Switching Protocols: from here on bytes are piped both ways untouched. */
+  private tunnel(res: ResponseHead, rest: Buffer): void {
+    const up = this.up!;
+    this.up = undefined;
+    up.ex = undefined;
+    this.resDone = true;
+    this.deadline = 0;
+    this.engine.inflight.delete(this);
+    const client = this.conn.sock;
+    const upSock = up.sock;
+    upSock.removeAllListeners('data');
+    upSock.removeAllListeners('drain');
+    upSock.removeAllListeners('close');
+    upSock.on('close', () => client.destroy());
+    this.conn.detach();
+    client.on('close', () => upSock.destroy());
+    client.cork();
+    client.write(res.head + '\r\n\r\n', 'latin1');
+    if (rest.length > 0) client.write(rest);
+    client.uncork();
+    const early = this.conn.buf;
+    this.conn.buf = undefined;
+    if (early) upSock.write(early);
+    upSock.pipe(client);
+    client.pipe(upSock);
+    client.resume();
+  }
+}
+
+/** One client connection on the TCP entry point: requests are read and answered in order. */
+class ClientConn {
+  buf: Buffer | undefined;
+  ex: Exchange | undefined;
+  closeAfter = false;
+  private closing = false;
+  private waiting = false;
+  private pausedBy: Exchange | undefined;
+  readonly remote: string;
+
+  constructor(private readonly engine: ProxyEngine, readonly sock: Duplex & { remoteAddress?: string }) {
+    this.remote = sock.remoteAddress ?? '';
+    sock.on('data', this.onData);
+    sock.on('drain', this.onDrain);
+    sock.on('error', () => {});
+    sock.on('close', this.onClose);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const ex = this.ex;
+    if (ex && !ex.reqDone) return ex.feedBody(chunk);
+    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (ex || this.waiting) {
+      // pipelined request: read on once the current one is answered
+      if (this.buf.length > MAX_HEAD) this.sock.pause();
+      return;
+    }
+    this.next();
+  };
+
+  private readonly onDrain = (): void => this.ex?.onClientDrain();
+
+  private readonly onClose = (): void => {
+    this.closing = true;
+    this.engine.conns.delete(this);
+    const ex = this.ex;
+    this.ex = undefined;
+    if (ex && !ex.resDone) ex.abort();
+  };
+
+  /** The connection became a tunnel: stop reading it as HTTP. */
+  detach(): void {
+    this.sock.removeListener('data', this.onData);
+    this.sock.removeListener('drain', this.onDrain);
+    this.ex = undefined;
+    this.closing = true;
+  }
+
+  pauseFor(ex: Exchange): void {
+    this.pausedBy = ex;
+    this.sock.pause();
+  }
+
+  resumeFor(ex: Exchange): void {
+    if (this.pausedBy === ex) {
+      this.pausedBy = undefined;
+      this.sock.resume();
+    }
+  }
+
+  get idle(): boolean {
+    return !this.ex && !this.waiting;
+  }
+
+  /** Called when an exchange has both sent its request and received its response. */
+  afterExchange(ex: Exchange): void {
+    if (this.ex !== ex) return;
+    this.ex = undefined;
+    if (this.pausedBy) {
+      this.pausedBy = undefined;
+      this.sock.resume();
+    }
+    if (this.closeAfter || this.engine.closing) {
+      this.closing = true;
+      this.sock.end();
+      return;
+    }
+    this.sock.resume();
+    if (this.buf) this.next();
+  }
+
+  /** Reads the next request head from the buffer and starts its exchange. */
+  next(): void {
+    const buf = this.buf;
+    if (!buf || this.closing || this.ex || this.waiting) return;
+    const idx = buf.indexOf(CRLF2);
+    if (idx === -1) {
+      if (buf.length > MAX_HEAD) this.respond(431, { error: 'headers_too_large', message: 'request head too large' }, true);
+      return;
+    }
+    this.buf = idx + 4 < buf.length ? buf.subarray(idx + 4) : undefined;
+    if (idx > MAX_HEAD) return this.respond(431, { error: 'headers_too_large', message: 'request head too large' }, true);
+    this.request(buf.toString('latin1', 0, idx));
+  }
+
+  private request(headStr: string): void {
+    const e = this.engine;
+    const req = parseRequestHead(headStr);
+    if (typeof req === 'number') {
+      return this.respond(req, { error: ERROR_NAMES[req]!, message: req === 505 ? 'HTTP/1.0 and HTTP/1.1 only' : 'malformed request' }, true);
+    }
+    if (req.close) this.closeAfter = true;
+    const hasBody = req.chunked || req.contentLength > 0;
+    let context = e.context;
+    if (e.access.enabled) {
+      const r = e.access.check(this.remote, req.authorization);
+      if (r === 401) {
+        return this.respond(401, { error: 'unauthorized', message: 'a valid bearer token is required' }, hasBody, 'WWW-Authenticate: Bearer realm="hero_router"\r\n');
+      }
+      if (r === 403) return this.respond(403, { error: 'forbidden', message: 'client address not allowed' }, hasBody);
+      context = r.context;
+    }
+    const target = req.target;
+    const route = parseRoute(target);
+    let service: string;
+    let name: string;
+    let rest: string;
+    let prefix: string | undefined;
+    if (typeof route === 'object' && route.service !== 'admin' && route.service !== '.well-known') {
+      service = route.service;
+      name = route.name;
+      rest = route.rest;
+    } else {
+      const q = target.indexOf('?');
+      const path = q === -1 ? target : target.slice(0, q);
+      if (path === '/rpc' || path === '/health' || path === '/openrpc.json' || path === '/.well-known/heroservice.json') {
+        service = SERVICE;
+        name = 'rpc';
+        rest = target;
+        prefix = '';
+      } else if (path === '/admin' || (path === '/' && (req.method === 'GET' || req.method === 'HEAD'))) {
+        return this.redirect(path === '/admin' ? 308 : 302, `/admin/${q === -1 ? '' : target.slice(q)}`, hasBody);
+      } else if (path.startsWith('/admin/')) {
+        if (hasUnsafePath(path)) return this.respond(400, { error: 'bad_request', message: 'path not allowed' }, hasBody);
+        service = SERVICE;
+        name = 'admin';
+        rest = target.slice(6);
+        prefix = '/admin';
+      } else if (route === 'bad_path' || route === 'bad_name') {
+        return this.respond(
+          400,
+          { error: 'bad_request', message: route === 'bad_name' ? 'service and socket names must match [A-Za-z0-9_.-]+' : 'path not allowed' },
+          hasBody,
+        );
+      } else {
+        return this.respond(404, { error: 'not_found', message: 'use /<service>/<socket>/<path>, /rpc or /admin/' }, hasBody);
+      }
+    }
+    const entry = e.registry.get(service, name);
+    if (entry) return this.begin(entry, req, rest, prefix, context);
+    this.waiting = true;
+    void e.registry.lookupOnDisk(service, name).then((found) => {
+      this.waiting = false;
+      if (this.closing) return;
+      if (found) this.begin(found, req, rest, prefix, context);
+      else this.respond(404, { error: 'not_found', message: `no service socket /${service}/${name}` }, hasBody);
+    });
+  }
+
+  private begin(entry: SocketEntry, req: RequestHead, rest: string, prefix: string | undefined, context: string): void {
+    const e = this.engine;
+    const head = upstreamHead(req, rest, {
+      remoteAddress: this.remote,
+      proto: e.proto,
+      prefix: prefix ?? entry.prefix,
+      context,
+      dropAuthorization: e.access.hasTokens,
+    });
+    const ex = new Exchange(e, this, entry, req, head);
+    this.ex = ex;
+    ex.start();
+  }
+
+  private redirect(status: number, location: string, close: boolean): void {
+    this.write(`HTTP/1.1 ${status} ${REASONS[status]}\r\nLocation: ${location}\r\nContent-Length: 0\r\n${close || this.closeAfter ? 'Connection: close\r\n' : ''}\r\n`, close);
+  }
+
+  /** Writes a complete JSON response; `close` ends the connection after it (unread body, errors). */
+  respond(status: number, body: unknown, close: boolean, extra = ''): void {
+    const data = JSON.stringify(body);
+    const shut = close || this.closeAfter || this.engine.closing;
+    this.write(
+      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(data)}\r\n${extra}${shut ? 'Connection: close\r\n' : ''}\r\n${data}`,
+      shut,
     );
   }
-  socket.destroy();
+
+  private write(text: string, close: boolean): void {
+    this.ex = undefined;
+    if (this.sock.writable) this.sock.write(text);
+    if (close || this.closeAfter || this.engine.closing) {
+      this.closing = true;
+      this.sock.end();
+      return;
+    }
+    if (this.buf) this.next();
+  }
 }
 
-/** The reverse proxy: pooled keep-alive connections per socket, streaming both ways. */
-export function createProxy(o: ProxyOptions): Proxy {
-  const { registry, upstreamTimeoutMs, idleTimeoutMs, logger } = o;
+/** The proxy behind the TCP entry point: client connections, exchanges and upstream pools. */
+export class ProxyEngine {
+  readonly registry: Registry;
+  readonly access: Access;
+  readonly context: string;
+  readonly proto: 'http' | 'https';
+  readonly upstreamTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly inflight = new Set<Exchange>();
+  readonly conns = new Set<ClientConn>();
+  closing = false;
+  private readonly maxIdle: number;
+  private readonly keepAliveMs: number;
+  private readonly sweep: NodeJS.Timeout;
+  /** Every client socket, tunnels included. */
+  private readonly sockets = new Set<Duplex>();
 
-  const info = (req: http.IncomingMessage, entry: SocketEntry, context: string, upgrade: boolean): ForwardInfo => ({
-    remoteAddress: req.socket.remoteAddress,
-    proto: o.proto,
-    prefix: entry.prefix,
-    context,
-    dropAuthorization: o.dropAuthorization,
-    upgrade,
-    hasBody: false,
-  });
-
-  function forward(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: SocketEntry,
-    rest: string,
-    context: string,
-  ): void {
-    const f = info(req, entry, context, false);
-    const headers = upstreamHeaders(req, f);
-    send(req, res, entry, rest, headers, f.hasBody === true, true);
+  constructor(o: ProxyOptions) {
+    this.registry = o.registry;
+    this.access = o.access;
+    this.context = o.context;
+    this.proto = o.proto;
+    this.upstreamTimeoutMs = o.upstreamTimeoutMs;
+    this.idleTimeoutMs = o.idleTimeoutMs;
+    this.maxIdle = o.maxIdle;
+    this.keepAliveMs = o.keepAliveMs;
+    const period = Math.max(10, Math.min(250, (o.upstreamTimeoutMs || 1000) / 4, (o.idleTimeoutMs || 1000) / 4));
+    this.sweep = setInterval(() => this.tick(), period);
+    this.sweep.unref();
   }
 
-  function send(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: SocketEntry,
-    rest: string,
-    headers: string[],
-    hasBody: boolean,
-    mayRetry: boolean,
-  ): void {
-    let settled = false;
-    const up = http.request({
-      agent: registry.agentOf(entry),
-      socketPath: entry.path,
-      method: req.method,
-      path: rest,
-      headers,
-      setHost: false,
-    });
-    const timer =
-      upstreamTimeoutMs > 0
-        ? setTimeout(() => {
-            if (settled) return;
-            settled = true;
-            up.destroy();
-            if (!res.headersSent) {
-              res.setHeader('connection', 'close');
-              sendJson(res, 504, {
-                error: 'gateway_timeout',
-                message: `${entry.prefix} did not answer within ${upstreamTimeoutMs} ms`,
-              });
-            } else res.destroy();
-          }, upstreamTimeoutMs)
-        : undefined;
-    if (idleTimeoutMs > 0) up.setTimeout(idleTimeoutMs, () => up.destroy(new Error('idle timeout')));
-
-    up.on('response', (ures) => {
-      if (settled) {
-        ures.destroy();
-        return;
-      }
-      settled = true;
-      if (timer) clearTimeout(timer);
-      const state = { hasLength: false };
-      res.writeHead(ures.statusCode ?? 502, downstreamHeaders(ures.rawHeaders, state));
-      // streams without a length (SSE, long polls) get their headers now, not with the first chunk
-      if (!state.hasLength) res.flushHeaders();
-      ures.on('error', () => res.destroy());
-      ures.on('aborted', () => res.destroy());
-      ures.pipe(res);
-    });
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      if (timer) clearTimeout(timer);
-      if (settled) {
-        if (!res.writableFinished) res.destroy();
-        return;
-      }
-      settled = true;
-      const code = err.code ?? '';
-      // a pooled connection the upstream had already closed: try once more on a fresh one
-      if (mayRetry && !hasBody && up.reusedSocket && RETRYABLE.has(code)) {
-        send(req, res, entry, rest, headers, hasBody, false);
-        return;
-      }
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (DEAD.has(code)) registry.markDead(entry, `connect failed (${code})`);
-      else logger?.debug({ err, socket: entry.prefix }, 'upstream error');
-      if (hasBody) res.setHeader('connection', 'close');
-      sendJson(res, 502, {
-        error: 'bad_gateway',
-        message: DEAD.has(code) ? `${entry.prefix} is not accepting connections` : `${entry.prefix} failed: ${code || err.message}`,
-      });
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) up.destroy();
-    });
-
-    if (hasBody) req.pipe(up);
-    else up.end();
+  /** Takes over a new client connection (plain TCP or TLS). */
+  handle(sock: Duplex & { remoteAddress?: string; setNoDelay?: (b: boolean) => unknown }): void {
+    if (this.closing) return void sock.destroy();
+    sock.setNoDelay?.(true);
+    const conn = new ClientConn(this, sock);
+    this.conns.add(conn);
+    this.sockets.add(sock);
+    sock.once('close', () => this.sockets.delete(sock));
   }
 
-  function upgrade(
-    req: http.IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    entry: SocketEntry,
-    rest: string,
-    context: string,
-  ): void {
-    const headers = upstreamHeaders(req, info(req, entry, context, true));
-    let lines = `${req.method} ${rest} HTTP/1.1\r\n`;
-    for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    lines += '\r\n';
-    const conn = net.connect(entry.path);
-    let answered = false;
-    const timer =
-      upstreamTimeoutMs > 0
-        ? setTimeout(() => {
-            if (answered) return;
-            answered = true;
-            conn.destroy();
-            rawJson(socket, 504, 'Gateway Timeout', {
-              error: 'gateway_timeout',
-              message: `${entry.prefix} did not answer within ${upstreamTimeoutMs} ms`,
-            });
-          }, upstreamTimeoutMs)
-        : undefined;
-    conn.once('data', () => {
-      answered = true;
-      if (timer) clearTimeout(timer);
-    });
-    conn.once('connect', () => {
-      conn.setNoDelay(true);
-      conn.write(lines);
-      if (head.length > 0) conn.write(head);
-      conn.pipe(socket);
-      socket.pipe(conn);
-    });
-    conn.on('error', (err: NodeJS.ErrnoException) => {
-      if (timer) clearTimeout(timer);
-      if (answered) {
-        socket.destroy();
-        return;
+  /** An idle pooled connection to `entry`, or a new one. */
+  acquire(entry: SocketEntry, fresh: boolean): UpConn {
+    const pool = entry.pool as UpConn[];
+    if (!fresh) {
+      while (pool.length > 0) {
+        const up = pool.pop()!;
+        if (!up.sock.destroyed) {
+          up.reused = true;
+          return up;
+        }
       }
-      answered = true;
-      const code = err.code ?? '';
-      if (DEAD.has(code)) registry.markDead(entry, `connect failed (${code})`);
-      rawJson(socket, 502, 'Bad Gateway', {
-        error: 'bad_gateway',
-        message: DEAD.has(code) ? `${entry.prefix} is not accepting connections` : `${entry.prefix} failed: ${code || err.message}`,
-      });
-    });
-    if (idleTimeoutMs > 0) conn.setTimeout(idleTimeoutMs, () => conn.destroy());
-    conn.on('close', () => socket.destroy());
-    socket.on('error', () => conn.destroy());
-    socket.on('close', () => conn.destroy());
+    }
+    const up = new UpConn(entry, this);
+    up.reused = false;
+    return up;
   }
 
-  return { forward, upgrade };
+  release(up: UpConn): void {
+    const pool = up.entry.pool as UpConn[];
+    if (pool.length >= this.maxIdle || this.closing || up.entry.removed) return up.destroy();
+    up.lastUsed = Date.now();
+    pool.push(up);
+  }
+
+  /** Drops a closed connection from its pool. */
+  forget(up: UpConn): void {
+    const pool = up.entry.pool as UpConn[];
+    const i = pool.indexOf(up);
+    if (i !== -1) pool.splice(i, 1);
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const ex of this.inflight) {
+      if (ex.deadline !== 0 && now > ex.deadline) ex.timeout();
+      else if (this.idleTimeoutMs > 0 && now - ex.lastActivity > this.idleTimeoutMs) ex.fail(504, `${ex.entry.prefix} idle for ${this.idleTimeoutMs} ms`);
+    }
+    if (this.keepAliveMs > 0) {
+      for (const entry of this.registry.entries()) {
+        const pool = entry.pool as UpConn[];
+        for (let i = pool.length - 1; i >= 0; i--) {
+          if (now - pool[i]!.lastUsed > this.keepAliveMs) pool[i]!.destroy();
+        }
+      }
+    }
+  }
+
+  /** Stops taking requests, lets in-flight exchanges finish within `drainMs`, then cuts everything. */
+  async close(drainMs: number): Promise<void> {
+    this.closing = true;
+    for (const c of this.conns) if (c.idle) c.sock.end();
+    const deadline = Date.now() + drainMs;
+    while (this.inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    clearInterval(this.sweep);
+    for (const s of this.sockets) s.destroy();
+    for (const c of this.conns) c.sock.destroy();
+    for (const entry of this.registry.entries()) for (const up of [...(entry.pool as UpConn[])]) up.destroy();
+  }
 }

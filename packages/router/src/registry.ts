@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import type { RunContext } from '@hero/core';
 
@@ -25,17 +24,21 @@ export interface SocketEntry {
   error: string | undefined;
   checkedAt: number | undefined;
   spec: Record<string, unknown> | undefined;
-  /** Pooled keep-alive connections to the socket, created on first use. */
-  agent: http.Agent | undefined;
+  /** Idle pooled connections of the proxy to this socket. */
+  pool: { destroy(): void }[];
+  /** Set once the socket is gone from the registry. */
+  removed: boolean;
   probing: Promise<void> | undefined;
 }
 
 export interface RegistryOptions {
   socketDir: string;
   probeTimeoutMs: number;
-  maxSockets: number;
-  keepAliveMs: number;
   logger?: Logger;
+}
+
+function dropPool(entry: SocketEntry): void {
+  for (const c of entry.pool.splice(0)) c.destroy();
 }
 
 interface Found {
@@ -45,7 +48,7 @@ interface Found {
   ino: number;
 }
 
-/** The set of discovered sockets: scanning, probing, and the pooled agents used by the proxy. */
+/** The set of discovered sockets: scanning, probing, and the connection pools used by the proxy. */
 export class Registry {
   private readonly services = new Map<string, Map<string, SocketEntry>>();
   private scanning: Promise<void> | undefined;
@@ -68,6 +71,8 @@ export class Registry {
     const file = path.join(this.opts.socketDir, service, `${name}.sock`);
     let st: fs.Stats;
     try {
+      // a symlinked service dir would lead outside the socket dir
+      if (!(await fsp.lstat(path.dirname(file))).isDirectory()) return undefined;
       st = await fsp.lstat(file);
     } catch {
       return undefined;
@@ -80,24 +85,11 @@ export class Registry {
     return entry;
   }
 
-  /** Pooled agent of an entry. */
-  agentOf(entry: SocketEntry): http.Agent {
-    return (entry.agent ??= new http.Agent({
-      keepAlive: true,
-      keepAliveMsecs: 1000,
-      maxSockets: this.opts.maxSockets,
-      maxFreeSockets: this.opts.maxSockets,
-      timeout: this.opts.keepAliveMs || undefined,
-      scheduling: 'lifo',
-    }));
-  }
-
   /** Marks an entry as not answering (after a proxy connect error) and re-probes it soon. */
   markDead(entry: SocketEntry, error: string): void {
     entry.status = 'inactive';
     entry.error = error;
-    entry.agent?.destroy();
-    entry.agent = undefined;
+    dropPool(entry);
     void this.probe(entry, false);
   }
 
@@ -118,7 +110,8 @@ export class Registry {
       error: undefined,
       checkedAt: undefined,
       spec: undefined,
-      agent: undefined,
+      pool: [],
+      removed: false,
       probing: undefined,
     };
     byName.set(f.name, entry);
@@ -130,8 +123,8 @@ export class Registry {
     const byName = this.services.get(entry.service);
     byName?.delete(entry.name);
     if (byName && byName.size === 0) this.services.delete(entry.service);
-    entry.agent?.destroy();
-    entry.agent = undefined;
+    entry.removed = true;
+    dropPool(entry);
     this.opts.logger?.info({ socket: entry.prefix }, 'socket gone');
   }
 
@@ -265,10 +258,7 @@ export class Registry {
 
   close(): void {
     this.closed = true;
-    for (const e of this.entries()) {
-      e.agent?.destroy();
-      e.agent = undefined;
-    }
+    for (const e of this.entries()) dropPool(e);
   }
 }
 

@@ -1,16 +1,14 @@
-import http from 'node:http';
-import https from 'node:https';
-import type net from 'node:net';
-import type { Duplex } from 'node:stream';
+import net from 'node:net';
+import tls from 'node:tls';
 import { HeroError, isErrnoException } from '@hero/core';
+import type { ProxyEngine } from './proxy.js';
 
 export interface TcpEntryOptions {
   host: string;
   port: number;
   tls?: { cert: Buffer; key: Buffer };
-  request: http.RequestListener;
-  upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
-  /** Time given to in-flight requests on close (default 5 s). */
+  engine: ProxyEngine;
+  /** Time given to in-flight exchanges on close (default 5 s). */
   drainMs?: number;
 }
 
@@ -19,30 +17,13 @@ export interface TcpEntry {
   close(): Promise<void>;
 }
 
-/** Listens on the TCP entry point (HTTP or HTTPS); close drains, then cuts what is left. */
+/** Listens on the TCP entry point (plain or TLS) and hands each connection to the proxy. */
 export async function listenTcpEntry(o: TcpEntryOptions): Promise<TcpEntry> {
-  const options: http.ServerOptions = {
-    keepAliveTimeout: 65_000,
-    // large uploads and long streams are bounded by the proxy's own timeouts, not this one
-    requestTimeout: 0,
-    headersTimeout: 30_000,
-    noDelay: true,
-  };
-  const server: http.Server = o.tls
-    ? https.createServer({ ...options, cert: o.tls.cert, key: o.tls.key }, o.request)
-    : http.createServer(options, o.request);
-  const upgraded = new Set<Duplex>();
-  let closing = false;
-  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (closing) return void socket.destroy();
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-    o.upgrade(req, socket, head);
-  });
-  server.on('clientError', (_err, socket: Duplex) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  const server: net.Server = o.tls
+    ? tls.createServer({ cert: o.tls.cert, key: o.tls.key, ALPNProtocols: ['http/1.1'] }, (s) => o.engine.handle(s))
+    : net.createServer({ noDelay: true }, (s) => o.engine.handle(s));
+  // failed handshakes and resets are the client's problem, never the router's
+  server.on('tlsClientError', () => {});
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       const where = `${o.host}:${o.port}`;
@@ -64,18 +45,8 @@ export async function listenTcpEntry(o: TcpEntryOptions): Promise<TcpEntry> {
     address: { host: addr.address, port: addr.port },
     close() {
       closed ??= (async () => {
-        closing = true;
         const done = new Promise<void>((r) => server.close(() => r()));
-        for (const s of upgraded) s.destroy();
-        const deadline = Date.now() + (o.drainMs ?? 5000);
-        // keep cutting connections as they turn idle until none is left or time is up
-        let finished = false;
-        void done.then(() => (finished = true));
-        while (!finished && Date.now() < deadline) {
-          server.closeIdleConnections();
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        server.closeAllConnections();
+        await o.engine.close(o.drainMs ?? 5000);
         await done;
       })();
       return closed;

@@ -1,0 +1,171 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { benchDir, startProcess, stopProcess, waitForSocket } from '../load.js';
+import type { Contender, Measurement, Suite } from '../harness.js';
+
+const run = promisify(execFile);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** The upstream every contender reaches: a bare node:http JSON reply on a Unix socket and on TCP. */
+const UPSTREAM = `
+const http = require('node:http');
+const fs = require('node:fs');
+const [sock, port] = process.argv.slice(2);
+const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { ok: true, text: 'hello hero', n: 42 } }));
+const handler = (req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+};
+try { fs.rmSync(sock); } catch {}
+http.createServer({ keepAliveTimeout: 60000 }, handler).listen(sock);
+http.createServer({ keepAliveTimeout: 60000 }, handler).listen(Number(port), '127.0.0.1');
+`;
+
+function nginxConf(dir: string, sock: string, port: number): string {
+  return `daemon off;
+master_process off;
+worker_processes 1;
+user root;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream bench { server unix:${sock}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location /bench/http/ {
+      proxy_pass http://bench/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host;
+      proxy_set_header X-Forwarded-Prefix /bench/http;
+    }
+  }
+}
+`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** wrk latency value ("812.00us", "1.21ms", "2.00s") in ms. */
+function ms(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+async function wrk(url: string, connections: number, seconds: number): Promise<Measurement> {
+  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { maxBuffer: 1 << 20 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const p50 = ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? '');
+  const p99 = ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? /Socket errors: (.*)/.exec(stdout)?.[1];
+  if (errors) throw new Error(`wrk ${url}: ${errors} errors\n${stdout}`);
+  return { rps, p50, p99 };
+}
+
+export const suite: Suite = {
+  name: 'router',
+  description:
+    'HTTP GET of a small JSON reply with wrk (1 thread, keep-alive): the upstream on its own TCP port, through nginx (1 worker, proxy_pass to the Unix socket with keepalive) and through hero_router',
+  rounds: 5,
+  metrics: [
+    { key: 'rps', label: 'requests/s', unit: 'req/s', better: 'higher' },
+    { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower' },
+    { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower' },
+  ],
+  contenders: async ({ args }) => {
+    const seconds = Number(args.duration ?? 5);
+    const connections = Number(args.connections ?? 32);
+    const verbose = args.verbose === '1';
+    let dir = '';
+    let upstream: ChildProcess | undefined;
+    let nginx: ChildProcess | undefined;
+    let router: ChildProcess | undefined;
+    const ports = { direct: 0, nginx: 0, router: 0 };
+
+    // one shared setup: the first contender starts everything, the last one stops it
+    const setup = async () => {
+      dir = await benchDir('router');
+      const sockets = path.join(dir, 'sockets');
+      const sock = path.join(sockets, 'bench', 'http.sock');
+      await fs.mkdir(path.dirname(sock), { recursive: true, mode: 0o700 });
+      ports.direct = await freePort();
+      ports.nginx = await freePort();
+      ports.router = await freePort();
+      await fs.writeFile(path.join(dir, 'upstream.cjs'), UPSTREAM);
+      upstream = startProcess(process.execPath, [path.join(dir, 'upstream.cjs'), sock, String(ports.direct)], { verbose });
+      await waitForSocket(sock);
+      await waitForSocket(ports.direct);
+      await fs.writeFile(path.join(dir, 'nginx.conf'), nginxConf(dir, sock, ports.nginx));
+      nginx = startProcess('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-e', path.join(dir, 'nginx-error.log')], { verbose });
+      await waitForSocket(ports.nginx);
+      router = startProcess(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--conditions=@hero/source',
+          path.join(repo, 'apps/hero-router/src/cli.ts'),
+          'serve',
+          '--log-level',
+          verbose ? 'info' : 'warn',
+          '--socket-dir',
+          sockets,
+          '--listen',
+          `127.0.0.1:${ports.router}`,
+          '--scan-interval',
+          '0',
+        ],
+        { cwd: path.join(repo, 'apps/hero-router'), verbose },
+      );
+      await waitForSocket(ports.router, 30_000);
+      // warm-up (JIT, pooled connections)
+      for (const p of [ports.direct, ports.nginx, ports.router]) {
+        const url = p === ports.direct ? `http://127.0.0.1:${p}/` : `http://127.0.0.1:${p}/bench/http/`;
+        await wrk(url, connections, 2);
+      }
+    };
+    const teardown = async () => {
+      for (const c of [router, nginx, upstream]) if (c) await stopProcess(c);
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    };
+    const contender = (name: string, role: 'anchor' | 'hero', url: () => string, first = false, last = false): Contender => ({
+      name,
+      role,
+      setup: first ? setup : undefined,
+      run: () => wrk(url(), connections, seconds),
+      teardown: last ? teardown : undefined,
+    });
+    return [
+      contender('nginx', 'anchor', () => `http://127.0.0.1:${ports.nginx}/bench/http/`, true),
+      contender('hero_router', 'hero', () => `http://127.0.0.1:${ports.router}/bench/http/`),
+      contender('upstream direct', 'hero', () => `http://127.0.0.1:${ports.direct}/`, false, true),
+    ];
+  },
+};

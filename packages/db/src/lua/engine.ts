@@ -1,0 +1,556 @@
+import { createHash } from 'node:crypto';
+import fengari from 'fengari';
+import type { Reply } from '../reply.js';
+import { openCjson } from './cjson.js';
+import { openCmsgpack } from './cmsgpack.js';
+import { formatLuaNumber, getString, lname, pushString, raise, toLua } from './lua-string.js';
+import { useLua51Numbers } from './lua51-numbers.js';
+import { NIL, ValueCollector, type Value } from './value.js';
+
+const { lua, lauxlib, lualib } = fengari;
+
+/** What the engine needs to know about a command a script calls. */
+export interface ScriptCommand {
+  /** Redis arity: exact when positive, a minimum when negative (the name counts). */
+  arity: number;
+  /** Modifies data (refused in EVAL_RO, makes the script unkillable). */
+  write: boolean;
+  /** Not allowed from scripts (MULTI, SUBSCRIBE, EVAL…). */
+  noScript: boolean;
+}
+
+/** The database side of a script call: command lookup and execution for the calling client. */
+export interface ScriptHost {
+  command(name: string): ScriptCommand | undefined;
+  exec(argv: string[], reply: Reply): void;
+}
+
+export interface EvalRequest {
+  keys: string[];
+  args: string[];
+  readOnly: boolean;
+  host: ScriptHost;
+}
+
+export interface ScriptEngineOptions {
+  /** Milliseconds after which a script is reported busy and becomes killable (busy-reply-threshold). */
+  timeLimitMs?: number;
+}
+
+/** SHA1 hex of a string's bytes, as SCRIPT LOAD and redis.sha1hex compute it. */
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(Buffer.from(s, 'latin1')).digest('hex');
+}
+
+const INT64_MIN = -9223372036854775808n;
+const HOOK_COUNT = 1000;
+/** Once busy, the script runs in slices this long between visits to the event loop. */
+const SLICE_MS = 20;
+const KILLED = 'ERR Script killed by user with SCRIPT KILL...';
+export const BUSY_ERROR = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+
+const PRELUDE = `
+local G = _G
+local dbg = debug
+unpack = table.unpack
+table.getn = function(t) return #t end
+math.pow = function(a, b) return a ^ b end
+math.mod = math.fmod
+loadstring = nil
+dofile = nil
+loadfile = nil
+require = nil
+print = function() end
+local rawtostring = tostring
+tostring = function(v)
+  if type(v) == 'number' then return v .. '' end
+  return rawtostring(v)
+end
+local function handler(err)
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  for level = 1, 200 do
+    local i = dbg.getinfo(level, 'Sl')
+    if not i then break end
+    if i.source == '@user_script' then
+      err.line = i.currentline
+      break
+    end
+  end
+  return err
+end
+local function run(f) return xpcall(f, handler) end
+local env = {}
+for k, v in pairs(G) do env[k] = v end
+env.debug = nil
+env._G = env
+setmetatable(env, {
+  __index = function(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})
+return run, env
+`;
+
+interface Running {
+  sha: string;
+  co: unknown;
+  coRef: number;
+  req: EvalRequest;
+  start: number;
+  sliceStart: number;
+  busy: boolean;
+  wrote: boolean;
+  killed: boolean;
+  resp: 2 | 3;
+  done: (v: Value) => void;
+}
+
+/**
+ * One Lua VM per database server: a script cache by SHA1, EVAL execution with Redis's type
+ * conversions, and the time limit. A script runs synchronously until the limit; past it, the
+ * count hook yields the script's coroutine between slices so the server can answer other clients
+ * with BUSY and accept SCRIPT KILL.
+ */
+export class ScriptEngine {
+  private readonly L: unknown;
+  private readonly scripts = new Map<string, string>();
+  private readonly fnRefs = new Map<string, number>();
+  private runnerRef = 0;
+  private envRef = 0;
+  private running: Running | null = null;
+  timeLimitMs: number;
+
+  constructor(opts: ScriptEngineOptions = {}) {
+    useLua51Numbers();
+    this.timeLimitMs = opts.timeLimitMs ?? 5000;
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    for (const [name, open] of [
+      ['_G', lualib.luaopen_base],
+      ['table', lualib.luaopen_table],
+      ['string', lualib.luaopen_string],
+      ['math', lualib.luaopen_math],
+      ['coroutine', lualib.luaopen_coroutine],
+      ['debug', lualib.luaopen_debug],
+    ] as const) {
+      lauxlib.luaL_requiref(L, lname(name), open, 1);
+      lua.lua_pop(L, 1);
+    }
+    openCjson(L);
+    openCmsgpack(L);
+    this.openRedis();
+    if (lauxlib.luaL_loadstring(L, toLua(PRELUDE)) !== lua.LUA_OK || lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK) {
+      throw new Error('lua prelude failed: ' + getString(L, -1));
+    }
+    this.envRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    this.runnerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  }
+
+  /** True while a script has run past the time limit (other clients get BUSY). */
+  get busy(): boolean {
+    return this.running?.busy === true;
+  }
+
+  /** True while any script is executing (including within the limit). */
+  get active(): boolean {
+    return this.running !== null;
+  }
+
+  has(sha: string): boolean {
+    return this.scripts.has(sha.toLowerCase());
+  }
+
+  /** Compiles and caches a script; returns its SHA1 or an error reply text. */
+  load(body: string): { sha: string } | { error: string } {
+    const sha = sha1hex(body);
+    if (this.fnRefs.has(sha)) return { sha };
+    const L = this.L;
+    const bytes = toLua(body);
+    if (lauxlib.luaL_loadbuffer(L, bytes, bytes.length, lname('@user_script')) !== lua.LUA_OK) {
+      const msg = getString(L, -1) ?? 'unknown error';
+      lua.lua_pop(L, 1);
+      // Lua 5.1 quotes the end-of-input token; 5.3 does not.
+      return { error: `ERR Error compiling script (new function): ${msg.replace(/ near <eof>$/, " near '<eof>'")}` };
+    }
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.envRef);
+    lua.lua_setupvalue(L, -2, 1);
+    this.fnRefs.set(sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
+    this.scripts.set(sha, body);
+    return { sha };
+  }
+
+  /** SCRIPT FLUSH: forgets every cached script. */
+  flush(): void {
+    for (const ref of this.fnRefs.values()) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
+    this.fnRefs.clear();
+    this.scripts.clear();
+  }
+
+  /** SCRIPT KILL's reply. */
+  kill(): Value {
+    const r = this.running;
+    if (r === null || !r.busy) return { t: 'error', v: 'NOTBUSY No scripts in execution right now.' };
+    if (r.wrote) {
+      return {
+        t: 'error',
+        v: 'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+      };
+    }
+    r.killed = true;
+    return { t: 'simple', v: 'OK' };
+  }
+
+  /**
+   * Runs a cached script. `done` receives the reply, synchronously when the script finishes
+   * within the time limit, later otherwise. Returns false when the SHA is unknown.
+   */
+  run(sha: string, req: EvalRequest, resp: 2 | 3, done: (v: Value) => void): boolean {
+    const ref = this.fnRefs.get(sha.toLowerCase());
+    if (ref === undefined) return false;
+    if (this.running !== null) {
+      done({ t: 'error', v: BUSY_ERROR });
+      return true;
+    }
+    const L = this.L;
+    // The script environment is read-only for scripts; KEYS and ARGV are set underneath that.
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.envRef);
+    lua.lua_pushstring(L, lname('KEYS'));
+    this.setArray(req.keys);
+    lua.lua_rawset(L, -3);
+    lua.lua_pushstring(L, lname('ARGV'));
+    this.setArray(req.args);
+    lua.lua_rawset(L, -3);
+    lua.lua_pop(L, 1);
+    const co = lua.lua_newthread(L);
+    const coRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.runnerRef);
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
+    const now = performance.now();
+    const r: Running = {
+      sha: sha.toLowerCase(),
+      co,
+      coRef,
+      req,
+      start: now,
+      sliceStart: now,
+      busy: false,
+      wrote: false,
+      killed: false,
+      resp: 2,
+      done,
+    };
+    void resp;
+    this.running = r;
+    lua.lua_sethook(co, (H: unknown) => this.hook(H, r), lua.LUA_MASKCOUNT, HOOK_COUNT);
+    this.step(r, 1);
+    return true;
+  }
+
+  private setArray(items: string[]): void {
+    const L = this.L;
+    lua.lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      pushString(L, items[i]!);
+      lua.lua_rawseti(L, -2, i + 1);
+    }
+  }
+
+  private hook(H: unknown, r: Running): void {
+    if (r.killed) {
+      lua.lua_sethook(H, (H2: unknown) => this.hook(H2, r), lua.LUA_MASKCOUNT, 1);
+      this.pushValue(H, { t: 'error', v: KILLED }, 2);
+      lua.lua_error(H);
+    }
+    const now = performance.now();
+    if (now - r.start < this.timeLimitMs) return;
+    if (!r.busy) {
+      r.busy = true;
+      r.sliceStart = now;
+    }
+    if (H === r.co && now - r.sliceStart >= SLICE_MS && lua.lua_isyieldable(H)) lua.lua_yield(H, 0);
+  }
+
+  private step(r: Running, nargs: number): void {
+    const co = r.co;
+    let status: number;
+    try {
+      status = lua.lua_resume(co, this.L, nargs);
+    } catch (err) {
+      this.finish(r, { t: 'error', v: `ERR ${(err as Error).message}` });
+      return;
+    }
+    if (status === lua.LUA_YIELD) {
+      setImmediate(() => {
+        r.sliceStart = performance.now();
+        this.step(r, 0);
+      });
+      return;
+    }
+    if (status !== lua.LUA_OK) {
+      this.finish(r, { t: 'error', v: this.errorText(co, -1, r.sha, undefined) });
+      return;
+    }
+    if (lua.lua_toboolean(co, 1)) {
+      this.finish(r, lua.lua_gettop(co) >= 2 ? this.toValue(co, 2, 0) : NIL);
+      return;
+    }
+    let line: number | undefined;
+    if (lua.lua_type(co, 2) === lua.LUA_TTABLE) {
+      lua.lua_getfield(co, 2, lname('line'));
+      if (lua.lua_type(co, -1) === lua.LUA_TNUMBER) line = lua.lua_tonumber(co, -1);
+      lua.lua_pop(co, 1);
+    }
+    this.finish(r, { t: 'error', v: this.errorText(co, 2, r.sha, line) });
+  }
+
+  private errorText(L: unknown, idx: number, sha: string, line: number | undefined): string {
+    let msg: string;
+    if (lua.lua_type(L, idx) === lua.LUA_TTABLE) {
+      lua.lua_getfield(L, idx, lname('err'));
+      msg = getString(L, -1) ?? 'ERR unknown error';
+      lua.lua_pop(L, 1);
+    } else {
+      msg = 'ERR ' + (getString(L, idx) ?? 'unknown error');
+    }
+    // Lua 5.3 words runtime errors differently from Redis's Lua 5.1.
+    msg = msg.replace(/attempt to (\w+) a (\w+) value \((\w+) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)");
+    const where = line === undefined ? '' : `, on @user_script:${line}`;
+    return `${msg} script: ${sha}${where}.`;
+  }
+
+  private finish(r: Running, v: Value): void {
+    lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, r.coRef);
+    this.running = null;
+    r.done(v);
+  }
+
+  /** Converts the Lua value at `idx` to a reply, with Redis's Lua → RESP rules. */
+  private toValue(L: unknown, idx: number, depth: number): Value {
+    switch (lua.lua_type(L, idx)) {
+      case lua.LUA_TSTRING:
+        return { t: 'bulk', v: getString(L, idx)! };
+      case lua.LUA_TNUMBER: {
+        const n = Math.trunc(lua.lua_tonumber(L, idx) as number);
+        if (Number.isSafeInteger(n)) return { t: 'int', v: n };
+        if (Math.abs(n) < 2 ** 63) return { t: 'int', v: BigInt(n) };
+        return { t: 'int', v: INT64_MIN };
+      }
+      case lua.LUA_TBOOLEAN:
+        return lua.lua_toboolean(L, idx) ? { t: 'int', v: 1 } : NIL;
+      case lua.LUA_TTABLE: {
+        if (depth > 1000) return { t: 'error', v: 'ERR reached lua stack limit' };
+        lauxlib.luaL_checkstack(L, 4, null);
+        const abs = lua.lua_absindex(L, idx);
+        lua.lua_getfield(L, abs, lname('err'));
+        if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+          const e = getString(L, -1)!;
+          lua.lua_pop(L, 1);
+          return { t: 'error', v: e };
+        }
+        lua.lua_pop(L, 1);
+        lua.lua_getfield(L, abs, lname('ok'));
+        if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+          const s = getString(L, -1)!;
+          lua.lua_pop(L, 1);
+          return { t: 'simple', v: s };
+        }
+        lua.lua_pop(L, 1);
+        lua.lua_getfield(L, abs, lname('double'));
+        if (lua.lua_type(L, -1) === lua.LUA_TNUMBER) {
+          const d = lua.lua_tonumber(L, -1) as number;
+          lua.lua_pop(L, 1);
+          return { t: 'double', v: d };
+        }
+        lua.lua_pop(L, 1);
+        const items: Value[] = [];
+        for (let i = 1; ; i++) {
+          if (lua.lua_rawgeti(L, abs, i) === lua.LUA_TNIL) {
+            lua.lua_pop(L, 1);
+            break;
+          }
+          items.push(this.toValue(L, -1, depth + 1));
+          lua.lua_pop(L, 1);
+        }
+        return { t: 'array', v: items };
+      }
+      default:
+        return NIL;
+    }
+  }
+
+  /** Pushes a command reply as Lua sees it (RESP → Lua rules). */
+  private pushValue(L: unknown, v: Value, resp: 2 | 3): void {
+    lauxlib.luaL_checkstack(L, 4, null);
+    switch (v.t) {
+      case 'simple':
+        lua.lua_createtable(L, 0, 1);
+        pushString(L, v.v);
+        lua.lua_setfield(L, -2, lname('ok'));
+        return;
+      case 'error':
+        lua.lua_createtable(L, 0, 1);
+        pushString(L, v.v);
+        lua.lua_setfield(L, -2, lname('err'));
+        return;
+      case 'int':
+        lua.lua_pushnumber(L, Number(v.v));
+        return;
+      case 'bulk':
+        pushString(L, v.v);
+        return;
+      case 'nil':
+        if (resp === 3) lua.lua_pushnil(L);
+        else lua.lua_pushboolean(L, false);
+        return;
+      case 'array':
+        lua.lua_createtable(L, v.v.length, 0);
+        for (let i = 0; i < v.v.length; i++) {
+          this.pushValue(L, v.v[i]!, resp);
+          lua.lua_rawseti(L, -2, i + 1);
+        }
+        return;
+      case 'map':
+        lua.lua_createtable(L, 0, 1);
+        lua.lua_createtable(L, 0, v.v.length / 2);
+        for (let i = 0; i + 1 < v.v.length; i += 2) {
+          this.pushValue(L, v.v[i]!, resp);
+          this.pushValue(L, v.v[i + 1]!, resp);
+          lua.lua_settable(L, -3);
+        }
+        lua.lua_setfield(L, -2, lname('map'));
+        return;
+      case 'set':
+        lua.lua_createtable(L, 0, 1);
+        lua.lua_createtable(L, 0, v.v.length);
+        for (const x of v.v) {
+          this.pushValue(L, x, resp);
+          lua.lua_pushboolean(L, true);
+          lua.lua_settable(L, -3);
+        }
+        lua.lua_setfield(L, -2, lname('set'));
+        return;
+      case 'double':
+        lua.lua_createtable(L, 0, 1);
+        lua.lua_pushnumber(L, v.v);
+        lua.lua_setfield(L, -2, lname('double'));
+        return;
+      case 'bool':
+        lua.lua_pushboolean(L, v.v);
+        return;
+    }
+  }
+
+  /** The running script's call into the database; `raiseErrors` distinguishes call from pcall. */
+  private call(L: unknown, raiseErrors: boolean): number {
+    const r = this.running;
+    const fail = (msg: string): number => {
+      lua.lua_settop(L, 0);
+      this.pushValue(L, { t: 'error', v: msg }, 2);
+      if (raiseErrors) lua.lua_error(L);
+      return 1;
+    };
+    if (r === null) return fail('ERR redis.call is only available inside a script');
+    const n = lua.lua_gettop(L);
+    if (n === 0) return fail('ERR Please specify at least one argument for this redis lib call');
+    const argv: string[] = new Array(n);
+    for (let i = 1; i <= n; i++) {
+      const t = lua.lua_type(L, i);
+      if (t === lua.LUA_TSTRING) argv[i - 1] = getString(L, i)!;
+      else if (t === lua.LUA_TNUMBER) argv[i - 1] = formatLuaNumber(lua.lua_tonumber(L, i) as number);
+      else return fail('ERR Lua redis lib command arguments must be strings or integers');
+    }
+    const cmd = r.req.host.command(argv[0]!.toLowerCase());
+    if (cmd === undefined) return fail('ERR Unknown Redis command called from script');
+    if ((cmd.arity > 0 && n !== cmd.arity) || n < -cmd.arity) {
+      return fail('ERR Wrong number of args calling Redis command from script');
+    }
+    if (cmd.noScript) return fail('ERR This Redis command is not allowed from script');
+    if (cmd.write && r.req.readOnly) return fail('ERR Write commands are not allowed from read-only scripts.');
+    const out = new ValueCollector(r.resp);
+    r.req.host.exec(argv, out);
+    const v = out.result();
+    if (cmd.write) r.wrote = true;
+    if (v.t === 'error') return fail(v.v);
+    lua.lua_settop(L, 0);
+    this.pushValue(L, v, r.resp);
+    return 1;
+  }
+
+  private openRedis(): void {
+    const L = this.L;
+    const fns: Array<[string, (L: unknown) => number]> = [
+      ['call', (L) => this.call(L, true)],
+      ['pcall', (L) => this.call(L, false)],
+      [
+        'error_reply',
+        (L) => {
+          let s = getString(L, 1);
+          if (s === null || lua.lua_type(L, 1) !== lua.LUA_TSTRING) raise(L, 'wrong number or type of arguments');
+          if (s.startsWith('-')) s = s.slice(1);
+          if (!s.includes(' ')) s = 'ERR ' + s;
+          this.pushValue(L, { t: 'error', v: s }, 2);
+          return 1;
+        },
+      ],
+      [
+        'status_reply',
+        (L) => {
+          const s = getString(L, 1);
+          if (s === null || lua.lua_type(L, 1) !== lua.LUA_TSTRING) raise(L, 'wrong number or type of arguments');
+          this.pushValue(L, { t: 'simple', v: s }, 2);
+          return 1;
+        },
+      ],
+      [
+        'sha1hex',
+        (L) => {
+          if (lua.lua_gettop(L) !== 1) raise(L, 'wrong number of arguments');
+          pushString(L, sha1hex(getString(L, 1) ?? ''));
+          return 1;
+        },
+      ],
+      [
+        'setresp',
+        (L) => {
+          const n = lua.lua_tonumber(L, 1);
+          if (lua.lua_gettop(L) !== 1 || (n !== 2 && n !== 3)) raise(L, 'RESP version must be 2 or 3.');
+          if (this.running !== null) this.running.resp = n as 2 | 3;
+          return 0;
+        },
+      ],
+      ['log', () => 0],
+      ['set_repl', () => 0],
+      [
+        'replicate_commands',
+        (L) => {
+          lua.lua_pushboolean(L, true);
+          return 1;
+        },
+      ],
+      ['breakpoint', (L) => (lua.lua_pushboolean(L, false), 1)],
+      ['debug', () => 0],
+    ];
+    lua.lua_createtable(L, 0, fns.length + 8);
+    for (const [name, fn] of fns) {
+      lua.lua_pushcfunction(L, fn);
+      lua.lua_setfield(L, -2, lname(name));
+    }
+    for (const [name, n] of [
+      ['LOG_DEBUG', 0],
+      ['LOG_VERBOSE', 1],
+      ['LOG_NOTICE', 2],
+      ['LOG_WARNING', 3],
+      ['REPL_NONE', 0],
+      ['REPL_AOF', 1],
+      ['REPL_SLAVE', 2],
+      ['REPL_REPLICA', 2],
+      ['REPL_ALL', 3],
+    ] as const) {
+      lua.lua_pushnumber(L, n);
+      lua.lua_setfield(L, -2, lname(name));
+    }
+    lua.lua_setglobal(L, lname('redis'));
+  }
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { client, send, startServers } from './lua-servers.js';
+
+/** Runs the same commands on both servers and expects identical replies. */
+async function same(cmds: (string | number)[][]): Promise<void> {
+  const { hero, redis } = await startServers();
+  const h = client(hero);
+  const r = client(redis);
+  for (const c of cmds) {
+    const a = await send(h, c);
+    const b = await send(r, c);
+    expect({ cmd: c, reply: a }).toEqual({ cmd: c, reply: b });
+  }
+}
+
+const E = (script: string, ...rest: (string | number)[]) => ['EVAL', script, ...rest];
+
+describe('EVAL compared with redis-server', () => {
+  it('converts Lua values to replies', async () => {
+    await same([
+      E('return 1', 0),
+      E('return {1,2,3.7,"x",true,false,nil,4}', 0),
+      E('return {1,{2,{3}},{}}', 0),
+      E('local t={}; t[1]=1; t[3]=3; return t', 0),
+      E('return 3.99', 0),
+      E('return -3.99', 0),
+      E('return "hello"', 0),
+      E('return nil', 0),
+      E('return false', 0),
+      E('return true', 0),
+      E("return {err='x y'}", 0),
+      E("return {ok='FINE'}", 0),
+      E("return redis.status_reply('FINE')", 0),
+      E("return redis.error_reply('FOO bar')", 0),
+      E("return redis.error_reply('bar')", 0),
+      E("return {err=3}", 0),
+      E('return KEYS[1] .. ARGV[1] .. #KEYS .. #ARGV', 2, 'k1', 'k2', 'a1'),
+      E('return tostring(3/2) .. " " .. tostring(4/2) .. " " .. (10/2) .. " " .. 2^53', 0),
+      E('return tonumber("1732345678901") + 1', 0),
+      E('return tostring(tonumber("1732345678901") * 1000)', 0),
+      E('return 0x100000000 * 3 + 1', 0),
+      E('return redis.sha1hex("")', 0),
+      E('return redis.sha1hex("abc")', 0),
+      E('return type(unpack)', 0),
+    ]);
+  });
+
+  it('converts replies to Lua values', async () => {
+    await same([
+      ['DEL', 'k', 'h', 'l', 's'],
+      E("redis.call('set', KEYS[1], 'v'); return redis.call('get', KEYS[1])", 1, 'k'),
+      E("return redis.call('get', 'missing') == false", 0),
+      E("return type(redis.call('set', 'k', 'x'))", 0),
+      E("return redis.call('set', 'k', 'x').ok", 0),
+      E("return redis.call('incr', 'n')", 0),
+      E("redis.call('hset', 'h', 'a', 1, 'b', 2); return redis.call('hgetall', 'h')", 0),
+      E("redis.call('rpush', 'l', 1, 2, 3); return redis.call('lrange', 'l', 0, -1)", 0),
+      E("return redis.call('set', 'k', 1.5)", 0),
+      E("return redis.call('get', 'k')", 0),
+      E("return redis.call('set', 'k', 1e20)", 0),
+      E("return redis.call('get', 'k')", 0),
+      E("return redis.call('zadd', 'z', 1.25, 'a')", 0),
+      E("return redis.call('zscore', 'z', 'a')", 0),
+      E("return redis.call('blpop', 'nol', 0)", 0),
+      E("local t = redis.pcall('incr', 'h'); return t.err", 0),
+      E("return redis.pcall('incr', 'h')", 0),
+    ]);
+  });
+
+  it('gives Redis errors for bad scripts and bad calls', async () => {
+    await same([
+      E('return (', 0),
+      E('return 1 +', 0),
+      E("error('boom')", 0),
+      E("error({err='MY thing'})", 0),
+      E('local x = nil; return x.y', 0),
+      E("return redis.call('nosuch')", 0),
+      E("return redis.pcall('nosuch')", 0),
+      E("return redis.call('set', 'a')", 0),
+      E("return redis.call()", 0),
+      E("return redis.call('set', 'x', {})", 0),
+      E("return redis.call('incr', 'h')", 0),
+      E("return redis.call('eval', 'return 1', 0)", 0),
+      E("return redis.call('subscribe', 'x')", 0),
+      E('x = 1', 0),
+      E('return undefined_global', 0),
+      E('return 1', -1),
+      E('return 1', 5, 'a'),
+      E('return 1', 'x'),
+      ['EVAL_RO', "return redis.call('set', 'a', 'b')", 0],
+      ['EVAL_RO', "return redis.call('get', 'a')", 0],
+      ['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', 0],
+      ['EVALSHA', 'abc', 0],
+    ]);
+  });
+
+  it('caches scripts by SHA1', async () => {
+    await same([
+      ['SCRIPT', 'FLUSH'],
+      ['SCRIPT', 'LOAD', 'return ARGV[1]'],
+      ['EVALSHA', '8f5b3e4cc6ea6fb1ac3ab4e9f8d4b2b4a4b5e2c1', 0],
+      ['SCRIPT', 'EXISTS', '098e0f0d1448c0a81dafe820f66d460eb09263da', 'ffffffffffffffffffffffffffffffffffffffff'],
+      ['SCRIPT', 'LOAD', 'return ('],
+      ['SCRIPT', 'KILL'],
+      ['SCRIPT', 'FOO'],
+      ['SCRIPT'],
+      ['SCRIPT', 'FLUSH', 'BAD'],
+      ['SCRIPT', 'FLUSH', 'ASYNC'],
+      ['SCRIPT', 'EXISTS', '098e0f0d1448c0a81dafe820f66d460eb09263da'],
+    ]);
+  });
+
+  it('runs cjson and cmsgpack like Redis', async () => {
+    await same([
+      E("return cjson.encode({1,2,3,'x',{a=1}})", 0),
+      E("return cjson.encode({a='/\"\\\\\\n'})", 0),
+      E("return cjson.encode({})", 0),
+      E("return cjson.encode(1.5)", 0),
+      E("local t = cjson.decode('[1,2,{\"a\":null,\"b\":[true,false]}]'); return {t[1], t[2], t[3].a == cjson.null, tostring(t[3].b[1])}", 0),
+      E("return cjson.decode('{\"a\":\"\\\\u00e9\"}').a", 0),
+      E("return cjson.decode('[1,2')", 0),
+      E("return cmsgpack.pack({1,2,'a'})", 0),
+      E("return cmsgpack.pack({a=1})", 0),
+      E("return cmsgpack.pack(1, -1, 300, -300, 70000, 1.5, 'x', true, false)", 0),
+      E("return cmsgpack.pack(string.rep('x', 40))", 0),
+      E("local a, b, c = cmsgpack.unpack(cmsgpack.pack({1, 2, {x='y'}}, 'z', 7)); return {a[1], a[3].x, b, c}", 0),
+      E("return cmsgpack.unpack('\\193')", 0),
+    ]);
+  });
+});

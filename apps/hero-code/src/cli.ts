@@ -268,6 +268,19 @@ program
     });
   });
 
+program
+  .command('cancel <session> [seq]')
+  .description("cancel a running prompt's job (the given seq, or the latest running one)")
+  .addOption(socketDirOption())
+  .option('--json', 'print JSON')
+  .action(async (ref: string, seq: string | undefined, o: { socketDir?: string; json?: boolean }) => {
+    const n = seq === undefined ? undefined : intFlag('seq')(seq);
+    await withClient(o.socketDir, async (c) => {
+      const r = await c.sessionCancel(ref, n);
+      printResult(r, !!o.json, () => `cancelling prompt #${r.seq} (job ${r.job_id}): ${r.state}`);
+    });
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

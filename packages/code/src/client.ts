@@ -121,6 +121,10 @@ export class CodeClient {
   sessionPrompt(session: string, prompt: string, contexts?: string[]): Promise<PromptResult> {
     return this.rpc.call('session.prompt', defined({ session, prompt, contexts }));
   }
+  /** Cancels a running prompt (the given seq, or the latest running one). */
+  sessionCancel(session: string, seq?: number): Promise<PromptResult> {
+    return this.rpc.call('session.cancel', defined({ session, seq }));
+  }
   async sessionHistory(session: string, sinceSeq?: number): Promise<HistoryEntry[]> {
     return (await this.rpc.call<{ history: HistoryEntry[] }>('session.history', defined({ session, since_seq: sinceSeq }))).history;
   }

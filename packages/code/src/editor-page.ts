@@ -250,6 +250,11 @@ const PAGE = `<!doctype html>
       if (e.output) box.appendChild(el('pre', { class: 'output' }, e.output));
       if (e.stderr) box.appendChild(el('pre', { class: 'stderr' }, e.stderr));
       if (e.error) box.appendChild(el('div', { class: 'state-error' }, e.error));
+      if (!TERMINAL.includes(e.state)) {
+        const stop = el('button', { class: 'cancel' }, 'Cancel');
+        stop.onclick = () => rpc('session.cancel', { session: id, seq: e.seq }).then(() => openSession(id)).catch(fail);
+        box.appendChild(stop);
+      }
       h.appendChild(box);
     }
     await loadSessions();

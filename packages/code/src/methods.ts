@@ -147,6 +147,12 @@ export function codeMethods({ ws, contexts, sessions, searchMaxFileBytes }: Meth
       result: promptResultSchema,
       handler: ({ session, prompt, contexts: names }) => sessions.prompt(session, prompt, names),
     }),
+    'session.cancel': method({
+      summary: "Cancels a running prompt's job (the given seq, or the latest running one)",
+      params: z.object({ session: z.string().min(1), seq: z.number().int().min(1).optional() }),
+      result: promptResultSchema,
+      handler: ({ session, seq }) => sessions.cancel(session, seq),
+    }),
     'session.history': method({
       summary: 'Prompts of a session with their job ids, states, exit codes and output',
       params: z.object({ session: z.string().min(1), since_seq: z.number().int().min(0).default(0) }),

@@ -53,6 +53,15 @@ export class ProcLink {
     }
   }
 
+  /** Asks hero_proc to stop the job (its whole process group). */
+  async cancel(id: string): Promise<Job> {
+    try {
+      return await this.client.jobCancel(id);
+    } catch (err) {
+      this.explain(err, 'job.cancel');
+    }
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { HeroError, NotFoundError, UnavailableError, type RunContext } from '@hero/core';
+import { ConflictError, HeroError, NotFoundError, UnavailableError, type RunContext } from '@hero/core';
 import type { Job, LogLine } from '@hero/proc/client';
 import { agentInput, renderAgentCommand } from './agent-command.js';
 import type { Contexts } from './contexts.js';
@@ -178,6 +178,21 @@ export class Sessions {
     this.opts.logger?.info({ session: doc.id, seq: entry.seq, job: job.id }, 'prompt started');
     this.watch(doc, entry);
     return { session: doc.id, seq: entry.seq, job_id: job.id, state: entry.state };
+  }
+
+  /** Cancels a running prompt (the given one, or the latest still running); the watcher records the end. */
+  async cancel(ref: string, seq?: number): Promise<PromptResult> {
+    const doc = this.find(ref);
+    const entry =
+      seq === undefined
+        ? [...doc.history].reverse().find((e) => !isTerminal(e.state) && e.state !== 'error')
+        : doc.history.find((e) => e.seq === seq);
+    if (!entry) throw new NotFoundError(seq === undefined ? `session ${doc.id} has no running prompt` : `session ${doc.id} has no prompt #${seq}`);
+    if (isTerminal(entry.state) || entry.state === 'error' || !entry.job_id) {
+      throw new ConflictError(`prompt #${entry.seq} of session ${doc.id} already ended (${entry.state})`);
+    }
+    const job = await this.proc.cancel(entry.job_id);
+    return { session: doc.id, seq: entry.seq, job_id: entry.job_id, state: job.state };
   }
 
   private watch(doc: SessionDoc, entry: HistoryEntry): void {

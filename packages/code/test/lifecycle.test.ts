@@ -21,6 +21,7 @@ describe('service lifecycle', () => {
         'file.write',
         'repo.list',
         'repo.tree',
+        'session.cancel',
         'session.create',
         'session.get',
         'session.history',

@@ -85,4 +85,23 @@ describe('prompts as real hero_proc jobs', () => {
     }, 60_000);
     expect(timed.state).toBe('timeout');
   });
+
+  it('cancels a running prompt', async () => {
+    const dir = await tempDir();
+    const fx = await makeFixture(dir);
+    const proc = await startProc(dir);
+    const { client } = await startCode({ agent_command: 'cat >/dev/null; echo started; sleep 60' }, { dir, ...fx });
+    const s = await client.sessionCreate({ name: 'cancel me' });
+    expect((await client.rpc.call('session.cancel', { session: s.id }).catch((e: { code: string }) => e.code))).toBe('HERO_NOT_FOUND');
+    const r = await client.sessionPrompt(s.id, 'go');
+    await waitFor(async () => (await proc.client.jobGet(r.job_id)).state === 'running');
+    const c = await client.sessionCancel(s.id);
+    expect(c).toMatchObject({ seq: 1, job_id: r.job_id });
+    const entry = await waitFor(async () => {
+      const [e] = await client.sessionHistory(s.id);
+      return e && TERMINAL.includes(e.state) && e;
+    }, 60_000);
+    expect(entry.state).toBe('cancelled');
+    expect((await client.rpc.call('session.cancel', { session: s.id, seq: 1 }).catch((e: { code: string }) => e.code))).toBe('HERO_CONFLICT');
+  });
 });

@@ -157,7 +157,7 @@ export function codeMethods({ ws, contexts, sessions, searchMaxFileBytes }: Meth
       summary: 'Prompts of a session with their job ids, states, exit codes and output',
       params: z.object({ session: z.string().min(1), since_seq: z.number().int().min(0).default(0) }),
       result: z.object({ history: z.array(historyEntrySchema) }),
-      handler: ({ session, since_seq }) => ({ history: sessions.history(session, since_seq) }),
+      handler: async ({ session, since_seq }) => ({ history: await sessions.history(session, since_seq) }),
     }),
   };
 }

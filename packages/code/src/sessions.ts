@@ -133,13 +133,27 @@ export class Sessions {
     return [...this.docs.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1)).map((d) => this.summary(d));
   }
 
-  get(ref: string): Session {
+  async get(ref: string): Promise<Session> {
     const d = this.find(ref);
-    return { ...this.summary(d), history: d.history };
+    return { ...this.summary(d), history: await this.withLiveOutput(d.history) };
   }
 
-  history(ref: string, sinceSeq = 0): HistoryEntry[] {
-    return this.find(ref).history.filter((e) => e.seq > sinceSeq);
+  async history(ref: string, sinceSeq = 0): Promise<HistoryEntry[]> {
+    return this.withLiveOutput(this.find(ref).history.filter((e) => e.seq > sinceSeq));
+  }
+
+  /** Running prompts show the output so far (read from hero_proc, not stored until the end). */
+  private async withLiveOutput(entries: HistoryEntry[]): Promise<HistoryEntry[]> {
+    return Promise.all(
+      entries.map(async (e) => {
+        if (!e.job_id || isTerminal(e.state) || e.state === 'error') return e;
+        const lines = await this.proc.logs(e.job_id).catch(() => undefined);
+        if (!lines) return e;
+        const out = collectOutput(lines, 'stdout', this.opts.outputMaxBytes);
+        const err = collectOutput(lines, 'stderr', this.opts.outputMaxBytes);
+        return { ...e, output: out.text, stderr: err.text, output_truncated: out.truncated || err.truncated };
+      }),
+    );
   }
 
   /** Starts the agent on `prompt` as a hero_proc job; returns the job id without waiting. */

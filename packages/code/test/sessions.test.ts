@@ -87,7 +87,7 @@ describe('sessions with a stub agent', () => {
     const fx = await makeFixture(dir);
     await startFakeProc(path.join(dir, 'sockets'));
     const gate = path.join(dir, 'gate');
-    const cmd = `cat >/dev/null; while [ ! -e ${gate} ]; do sleep 0.05; done; echo released`;
+    const cmd = `cat >/dev/null; echo waiting; while [ ! -e ${gate} ]; do sleep 0.05; done; echo released`;
     const first = await startCode({ agent_command: cmd }, { dir, ...fx });
     const s = await first.client.sessionCreate({ name: 'long' });
     await first.client.sessionPrompt(s.id, 'wait for it');
@@ -95,12 +95,18 @@ describe('sessions with a stub agent', () => {
     const second = await startCode({ agent_command: cmd }, { dir, ...fx });
     const [before] = await second.client.sessionHistory(s.id);
     expect(before).toMatchObject({ seq: 1, prompt: 'wait for it', state: 'running' });
+    // output so far is shown while the prompt runs
+    const live = await waitFor(async () => {
+      const [e] = await second.client.sessionHistory(s.id);
+      return e?.output === 'waiting\n' && e;
+    });
+    expect(live.state).toBe('running');
     await fs.writeFile(gate, '');
     const entry = await waitFor(async () => {
       const [e] = await second.client.sessionHistory(s.id);
       return e && TERMINAL.includes(e.state) && e;
     });
-    expect(entry).toMatchObject({ state: 'succeeded', output: 'released\n' });
+    expect(entry).toMatchObject({ state: 'succeeded', output: 'waiting\nreleased\n' });
   });
 
   it('validates sessions and prompts', async () => {

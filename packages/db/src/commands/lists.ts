@@ -36,6 +36,10 @@ function pop(end: End) {
   return (c: Session, argv: string[], r: Reply): void => {
     const key = argv[1]!;
     let count = -1;
+    if (argv.length > 3) {
+      r.error(`ERR wrong number of arguments for '${end === 'left' ? 'lpop' : 'rpop'}' command`);
+      return;
+    }
     if (argv.length === 3) {
       const n = parseInt64(argv[2]!);
       if (n === null || n < 0) {

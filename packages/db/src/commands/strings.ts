@@ -83,11 +83,10 @@ function set(c: Session, argv: string[], r: Reply): void {
     }
   }
   const e = c.db.get(key);
-  if (get) {
-    if (e !== undefined && typeof e.v !== 'string') {
-      r.error(E.WRONGTYPE);
-      return;
-    }
+  const old = e === undefined ? undefined : e.v;
+  if (get && old !== undefined && typeof old !== 'string') {
+    r.error(E.WRONGTYPE);
+    return;
   }
   if ((nx && e !== undefined) || (xx && e === undefined)) {
     if (get) {
@@ -104,8 +103,8 @@ function set(c: Session, argv: string[], r: Reply): void {
     c.engine.propagate(c.db.id, ['SET', key, val, 'PXAT', String(opt.at)]);
   }
   if (get) {
-    if (e === undefined) r.nil();
-    else r.bulk(e.v as string);
+    if (old === undefined) r.nil();
+    else r.bulk(old as string);
   } else r.ok();
 }
 
@@ -357,10 +356,11 @@ function setnx(c: Session, argv: string[], r: Reply): void {
 function getset(c: Session, argv: string[], r: Reply): void {
   const e = lookup(c, argv[1]!, 'string', r);
   if (e === null) return;
+  const prev = e === undefined ? undefined : (e.v as string);
   c.db.set(argv[1]!, argv[2]!);
   c.touch(argv[1]!);
-  if (e === undefined) r.nil();
-  else r.bulk(e.v as string);
+  if (prev === undefined) r.nil();
+  else r.bulk(prev);
 }
 
 function getdel(c: Session, argv: string[], r: Reply): void {

@@ -1,5 +1,5 @@
 import { cmd, type CommandDef } from '../command.js';
-import { parseFloatArg, parseInt64 } from '../numbers.js';
+import { formatDouble, parseFloatArg, parseInt64 } from '../numbers.js';
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
 import { ZSet, parseLexBound, type LexBound, type ZEntry } from '../zset.js';
@@ -538,7 +538,15 @@ function zrandmember(c: Session, argv: string[], r: Reply): void {
 type Agg = 'sum' | 'min' | 'max';
 
 /** ZUNION/ZINTER/ZDIFF[STORE] core; null after an error reply. */
-function combine(c: Session, argv: string[], at: number, op: 'union' | 'inter' | 'diff', r: Reply, allowScores: boolean): { result: ZSet; withScores: boolean } | null {
+function combine(
+  c: Session,
+  argv: string[],
+  at: number,
+  op: 'union' | 'inter' | 'diff',
+  r: Reply,
+  allowScores: boolean,
+  cardOnly = false,
+): { result: ZSet; withScores: boolean; limit: number } | null {
   const name = argv[0]!.toLowerCase();
   const nk = parseInt64(argv[at]!);
   if (nk === null) {
@@ -558,9 +566,23 @@ function combine(c: Session, argv: string[], at: number, op: 'union' | 'inter' |
   const weights = keys.map(() => 1);
   let agg: Agg = 'sum';
   let withScores = false;
+  let limit = 0;
   for (let i = at + 1 + numkeys; i < argv.length; i++) {
     const o = argv[i]!.toLowerCase();
     const left = argv.length - i - 1;
+    if (cardOnly) {
+      if (o === 'limit' && left >= 1) {
+        const l = parseInt64(argv[++i]!);
+        if (l === null || l < 0) {
+          r.error("ERR LIMIT can't be negative");
+          return null;
+        }
+        limit = Number(l);
+        continue;
+      }
+      r.error(E.SYNTAX);
+      return null;
+    }
     if (o === 'weights' && op !== 'diff' && left >= numkeys) {
       for (let k = 0; k < numkeys; k++) {
         const w = parseFloatArg(argv[i + 1 + k]!);
@@ -641,7 +663,7 @@ function combine(c: Session, argv: string[], at: number, op: 'union' | 'inter' |
   }
   const result = new ZSet();
   for (const [m, s] of acc) result.add(m, s);
-  return { result, withScores };
+  return { result, withScores, limit };
 }
 
 function zcombineStore(op: 'union' | 'inter' | 'diff') {
@@ -665,38 +687,9 @@ function zcombine(op: 'union' | 'inter' | 'diff') {
 }
 
 function zintercard(c: Session, argv: string[], r: Reply): void {
-  const nk = parseInt64(argv[1]!);
-  if (nk === null || nk <= 0) {
-    r.error(nk === null ? E.NOTINT : 'ERR numkeys should be greater than 0');
-    return;
-  }
-  const numkeys = Number(nk);
-  if (numkeys > argv.length - 2) {
-    r.error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  let limit = 0;
-  for (let i = 2 + numkeys; i < argv.length; i += 2) {
-    if (argv[i]!.toLowerCase() === 'limit' && i + 1 < argv.length) {
-      const l = parseInt64(argv[i + 1]!);
-      if (l === null) {
-        r.error(E.NOTINT);
-        return;
-      }
-      if (l < 0) {
-        r.error("ERR LIMIT can't be negative");
-        return;
-      }
-      limit = Number(l);
-    } else {
-      r.error(E.SYNTAX);
-      return;
-    }
-  }
-  const fake = ['zinter', String(numkeys), ...argv.slice(2, 2 + numkeys)];
-  const out = combine(c, fake, 1, 'inter', r, false);
+  const out = combine(c, argv, 1, 'inter', r, false, true);
   if (out === null) return;
-  r.int(limit > 0 ? Math.min(limit, out.result.size) : out.result.size);
+  r.int(out.limit > 0 ? Math.min(out.limit, out.result.size) : out.result.size);
 }
 
 function zscan(c: Session, argv: string[], r: Reply): void {
@@ -705,7 +698,7 @@ function zscan(c: Session, argv: string[], r: Reply): void {
   if (z === null) return;
   scanCollection(r, argv, z ? [...z.arr] : undefined, (e) => e.m, (e) => {
     r.bulk(e.m);
-    r.double(e.s);
+    r.bulk(formatDouble(e.s));
   }, 2);
 }
 

@@ -241,7 +241,11 @@ function xrangeGeneric(rev: boolean) {
     }
     const e = lookupStream(c, argv[1]!, r);
     if (e === null) return;
-    if (e === undefined || count === 0) {
+    if (count === 0) {
+      r.nilArray();
+      return;
+    }
+    if (e === undefined) {
       r.array(0);
       return;
     }

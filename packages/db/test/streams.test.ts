@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { client, send, startServers } from './lua-servers.js';
+
+/** Runs the same commands on both servers and expects identical replies. */
+async function same(cmds: (string | number)[][]): Promise<void> {
+  const { hero, redis } = await startServers();
+  const h = client(hero);
+  const r = client(redis);
+  for (const c of cmds) {
+    const a = await send(h, c);
+    const b = await send(r, c);
+    expect({ cmd: c, reply: a }).toEqual({ cmd: c, reply: b });
+  }
+}
+
+describe('streams compared with redis-server', () => {
+  it('adds, ranges, deletes and trims', async () => {
+    await same([
+      ['XADD', 's', '1-1', 'a', '1'],
+      ['XADD', 's', '1-2', 'b', '2', 'c', '3'],
+      ['XADD', 's', '2', 'd', '4'],
+      ['XADD', 's', '2-*', 'e', '5'],
+      ['XADD', 's', '1-1', 'x', 'y'],
+      ['XADD', 's', '0-0', 'x', 'y'],
+      ['XADD', 's', 'bad', 'x', 'y'],
+      ['XADD', 's', '5-1', 'x'],
+      ['XADD', 'nos', 'NOMKSTREAM', '*', 'x', 'y'],
+      ['XLEN', 's'],
+      ['XLEN', 'nos'],
+      ['XRANGE', 's', '-', '+'],
+      ['XRANGE', 's', '1-2', '2'],
+      ['XRANGE', 's', '(1-1', '+', 'COUNT', 2],
+      ['XRANGE', 's', '-', '+', 'COUNT', 0],
+      ['XRANGE', 's', 'x', '+'],
+      ['XREVRANGE', 's', '+', '-'],
+      ['XREVRANGE', 's', '+', '-', 'COUNT', 1],
+      ['XDEL', 's', '1-2', '9-9'],
+      ['XLEN', 's'],
+      ['XTRIM', 's', 'MAXLEN', 2],
+      ['XRANGE', 's', '-', '+'],
+      ['XTRIM', 's', 'MINID', '2-1'],
+      ['XTRIM', 's', 'MAXLEN', '=', 1, 'LIMIT', 10],
+      ['XTRIM', 's', 'FOO', 1],
+      ['XADD', 's', 'MAXLEN', 1, '9-1', 'z', 'z'],
+      ['XRANGE', 's', '-', '+'],
+      ['SET', 'str', 'x'],
+      ['XADD', 'str', '*', 'a', 'b'],
+      ['XRANGE', 'str', '-', '+'],
+      ['TYPE', 's'],
+      ['XREAD', 'COUNT', 10, 'STREAMS', 's', '0'],
+      ['XREAD', 'STREAMS', 's', '9-1'],
+      ['XREAD', 'STREAMS', 's'],
+      ['XSETID', 's', '10-0'],
+      ['XSETID', 's', '1-0'],
+    ]);
+  });
+
+  it('runs consumer groups', async () => {
+    await same([
+      ['XGROUP', 'CREATE', 'g', 'grp', '$'],
+      ['XGROUP', 'CREATE', 'g', 'grp', '$', 'MKSTREAM'],
+      ['XGROUP', 'CREATE', 'g', 'grp', '$'],
+      ['XADD', 'g', '1-1', 'a', '1'],
+      ['XADD', 'g', '2-1', 'b', '2'],
+      ['XADD', 'g', '3-1', 'c', '3'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'COUNT', 2, 'STREAMS', 'g', '>'],
+      ['XREADGROUP', 'GROUP', 'grp', 'bob', 'STREAMS', 'g', '>'],
+      ['XREADGROUP', 'GROUP', 'grp', 'bob', 'STREAMS', 'g', '>'],
+      ['XREADGROUP', 'GROUP', 'nogrp', 'bob', 'STREAMS', 'g', '>'],
+      ['XPENDING', 'g', 'grp'],
+      ['XACK', 'g', 'grp', '1-1', '9-9'],
+      ['XPENDING', 'g', 'grp'],
+      ['XREADGROUP', 'GROUP', 'grp', 'alice', 'STREAMS', 'g', '0'],
+      ['XCLAIM', 'g', 'grp', 'bob', 0, '2-1', 'JUSTID'],
+      ['XPENDING', 'g', 'grp'],
+      ['XAUTOCLAIM', 'g', 'grp', 'carol', 0, '0-0', 'COUNT', 10, 'JUSTID'],
+      ['XGROUP', 'CREATECONSUMER', 'g', 'grp', 'dave'],
+      ['XGROUP', 'CREATECONSUMER', 'g', 'grp', 'dave'],
+      ['XGROUP', 'DELCONSUMER', 'g', 'grp', 'carol'],
+      ['XPENDING', 'g', 'grp'],
+      ['XGROUP', 'SETID', 'g', 'grp', '0'],
+      ['XREADGROUP', 'GROUP', 'grp', 'erin', 'NOACK', 'STREAMS', 'g', '>'],
+      ['XPENDING', 'g', 'grp'],
+      ['XGROUP', 'DESTROY', 'g', 'grp'],
+      ['XGROUP', 'DESTROY', 'g', 'grp'],
+      ['XGROUP', 'FOO'],
+    ]);
+  });
+
+  it('wakes a blocked XREAD when an entry arrives, and times out otherwise', async () => {
+    for (const sock of Object.values(await startServers())) {
+      const reader = client(sock);
+      const writer = client(sock);
+      expect(await send(reader, ['XREAD', 'BLOCK', 50, 'STREAMS', 'b', '$'])).toBeNull();
+      const pending = send(reader, ['XREAD', 'BLOCK', 0, 'STREAMS', 'b', '$']);
+      await new Promise((r) => setTimeout(r, 100));
+      await send(writer, ['XADD', 'b', '5-1', 'k', 'v']);
+      expect(await pending).toEqual([['b', [['5-1', ['k', 'v']]]]]);
+      await send(writer, ['XGROUP', 'CREATE', 'b', 'g', '$']);
+      const grp = send(reader, ['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 'b', '>']);
+      await new Promise((r) => setTimeout(r, 100));
+      await send(writer, ['XADD', 'b', '6-1', 'k', 'w']);
+      expect(await grp).toEqual([['b', [['6-1', ['k', 'w']]]]]);
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { Deque } from './deque.js';
 import type { Engine } from './engine.js';
 import { ZSet } from './zset.js';
+import { Stream } from './stream/stream.js';
+import { streamCommandsFor } from './stream/serialize.js';
 
 const BATCH = 512;
 
@@ -74,6 +76,8 @@ export function serializeDataset(engine: Engine): Buffer[] {
           }
         }
         if (args.length) emit(['ZADD', key, ...args]);
+      } else if (v instanceof Stream) {
+        for (const argv of streamCommandsFor(key, v)) emit(argv);
       }
       if (e.exp !== 0) emit(['PEXPIREAT', key, String(e.exp)]);
     }

@@ -110,7 +110,7 @@ for (const target of ['hero_db', 'redis-server'] as const) {
       (dead as unknown as { closing: unknown }).closing = true;
       deadConn.disconnect();
       await (await dead.client).disconnect();
-      await (await dead.blockingConnection.client).disconnect();
+      await (await (dead as unknown as { blockingConnection: { client: Promise<Redis> } }).blockingConnection.client).disconnect();
       const events = track(new QueueEvents('stall', { connection: conn(s) }));
       await events.waitUntilReady();
       const stalled = waitFor<string>((done) => events.on('stalled', ({ jobId }) => done(jobId)));

@@ -59,7 +59,8 @@ export function parseBundleConfig(
   }
   const top = bundleSchema.safeParse(own);
   if (!top.success) issues.push(...formatIssues(top.error));
-  const socketDir = resolveSocketDir(top.success ? top.data.socket_dir : undefined, env);
+  // HERO_SOCKET_DIR wins over the file's socket_dir
+  const socketDir = resolveSocketDir(env.HERO_SOCKET_DIR || (top.success ? top.data.socket_dir : undefined), env);
   const out: Record<string, unknown> = {};
   for (const svc of services) {
     const table = tables[svc.key] ?? {};

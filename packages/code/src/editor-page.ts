@@ -23,6 +23,8 @@ const PAGE = `<!doctype html>
   .tree-item.dir::before { content:'▸ '; color:var(--dim); }
   .tree-item.dir.open::before { content:'▾ '; }
   .tree-item.file::before { content:'  '; }
+  .tree-item.link::after { content:' →'; color:var(--dim); }
+  hr { border:0; border-top:1px solid var(--line); margin:12px 0; }
   .tree-item.active { background:#1f2a36; color:var(--acc); }
   #center { display:flex; flex-direction:column; }
   .bar { display:flex; gap:6px; align-items:center; padding:6px 8px; border-bottom:1px solid var(--line); }
@@ -73,16 +75,17 @@ const PAGE = `<!doctype html>
     </div>
     <div class="pane" id="pane-sessions">
       <div id="ses-list" class="list"></div>
-      <label for="ses-name">New session</label><input id="ses-name" placeholder="name">
-      <label for="ses-repo">Repository (working directory)</label><input id="ses-repo" placeholder="repo path, empty = root">
-      <label for="ses-contexts">Contexts (comma separated)</label><input id="ses-contexts">
-      <div class="row"><button id="ses-create">Create</button></div>
       <div id="ses-detail" hidden>
         <h4 id="ses-title"></h4>
         <div id="history"></div>
         <label for="prompt">Prompt</label><textarea id="prompt" rows="4"></textarea>
         <div class="row"><button id="send">Send</button></div>
+        <hr>
       </div>
+      <label for="ses-name">New session</label><input id="ses-name" placeholder="name">
+      <label for="ses-repo">Repository (working directory)</label><input id="ses-repo" placeholder="repo path, empty = root">
+      <label for="ses-contexts">Contexts (comma separated)</label><input id="ses-contexts">
+      <div class="row"><button id="ses-create">Create</button></div>
     </div>
     <div class="pane" id="pane-search">
       <div class="row"><input id="q" placeholder="search text"><button id="search">Find</button></div>
@@ -116,7 +119,7 @@ const PAGE = `<!doctype html>
   async function loadDir(path, container, level) {
     const r = await rpc('repo.tree', { path, depth: 1 });
     for (const e of r.entries) {
-      const item = el('div', { class: 'tree-item ' + (e.type === 'dir' ? 'dir' : 'file'), 'data-path': e.path, title: e.path }, e.name);
+      const item = el('div', { class: 'tree-item ' + (e.type === 'dir' ? 'dir' : 'file') + (e.type === 'symlink' ? ' link' : ''), 'data-path': e.path, title: e.path }, e.name);
       item.style.paddingLeft = (8 + level * 14) + 'px';
       container.appendChild(item);
       if (e.type === 'dir') {

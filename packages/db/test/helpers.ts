@@ -248,6 +248,19 @@ export class Raw {
   }
 }
 
+/** Client ids differ between servers; HELLO replies are compared without them. */
+function normId(raw: string): string {
+  return raw.replace(/\$2\r\nid\r\n:\d+/g, '$2\r\nid\r\n:0');
+}
+
+function normR(r: R): R {
+  if (!Array.isArray(r.v)) return r;
+  const items = r.v as R[];
+  const out = items.map(normR);
+  for (let i = 0; i + 1 < out.length; i++) if (out[i]!.v === 'id' && out[i + 1]!.t === ':') out[i + 1] = { t: ':', v: '0' };
+  return { t: r.t, v: out };
+}
+
 /** Sorts array-like replies (for commands whose order is unspecified). */
 export function sorted(r: R): R {
   if (Array.isArray(r.v)) {
@@ -277,8 +290,8 @@ export async function compare(heroSock: string, redisSock: string, steps: Step[]
     const [hr, rr] = [await sendRead(h, s.cmd), await sendRead(r, s.cmd)];
     if (s.ignore) continue;
     const label = s.cmd.join(' ');
-    if (s.unordered) expect(sorted(hr.value), label).toEqual(sorted(rr.value));
-    else expect(hr.raw, label).toBe(rr.raw);
+    if (s.unordered) expect(sorted(normR(hr.value)), label).toEqual(sorted(normR(rr.value)));
+    else expect(normId(hr.raw), label).toBe(normId(rr.raw));
   }
   h.sock.destroy();
   r.sock.destroy();
@@ -308,4 +321,37 @@ export function redisCli(sock: string, args: string[], input?: string): Promise<
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** One step of a multi-connection scenario: send on connection `c` and/or read `read` replies. */
+export interface MultiStep {
+  c: number;
+  cmd?: string[];
+  /** Replies to read after sending (default 1 when a command is sent, else 0). */
+  read?: number;
+  raw?: string;
+  unordered?: boolean;
+}
+
+/** Runs the same multi-connection scenario on both servers and expects identical replies. */
+export async function compareMulti(heroSock: string, redisSock: string, conns: number, steps: MultiStep[]): Promise<void> {
+  const open = (sock: string) => Promise.all(Array.from({ length: conns }, () => Raw.open(sock)));
+  const [hs, rs] = await Promise.all([open(heroSock), open(redisSock)]);
+  for (const step of steps) {
+    const label = `conn ${step.c}: ${step.cmd?.join(' ') ?? step.raw ?? 'read'}`;
+    const n = step.read ?? (step.cmd || step.raw ? 1 : 0);
+    const results: { value: R; raw: string }[][] = [];
+    for (const side of [hs, rs]) {
+      const conn = side[step.c]!;
+      if (step.cmd) conn.write(encode(step.cmd));
+      if (step.raw) conn.write(step.raw);
+      const got: { value: R; raw: string }[] = [];
+      for (let i = 0; i < n; i++) got.push(await conn.read());
+      results.push(got);
+    }
+    const [h, r] = results as [{ value: R; raw: string }[], { value: R; raw: string }[]];
+    if (step.unordered) expect(h.map((x) => sorted(normR(x.value))), label).toEqual(r.map((x) => sorted(normR(x.value))));
+    else expect(h.map((x) => normId(x.raw)), label).toEqual(r.map((x) => normId(x.raw)));
+  }
+  for (const c of [...hs, ...rs]) c.sock.destroy();
 }

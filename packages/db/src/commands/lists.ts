@@ -392,7 +392,8 @@ function blmoveGeneric(c: Session, src: string, dst: string, from: End, to: End,
       w.bulk(x);
       return true;
     },
-    (w) => w.nil(),
+    // Redis 7.0 answers every timed-out list block with a null array, BLMOVE included.
+    (w) => w.nilArray(),
   );
 }
 

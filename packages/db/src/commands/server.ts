@@ -197,7 +197,7 @@ const commandSub: CommandDef[] = [
     for (const n of names) {
       const d = c.engine.table.get(n);
       if (d) describe(r, d);
-      else r.nilArray();
+      else r.nil();
     }
   }),
   cmd('docs', -2, 'loading stale', [0, 0, 0], (c, a, r) => {

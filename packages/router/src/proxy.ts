@@ -36,6 +36,8 @@ export interface ProxyOptions {
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
+/** Bodies up to this size travel in the same write as their head. */
+const SMALL = 16 * 1024;
 const DEAD = new Set(['ECONNREFUSED', 'ENOENT', 'ENOTSOCK', 'EACCES']);
 const REASONS: Record<number, string> = {
   301: 'Moved Permanently',
@@ -134,19 +136,31 @@ class Exchange {
     const e = this.engine;
     e.inflight.add(this);
     if (e.idleTimeoutMs > 0) this.lastActivity = Date.now();
-    this.send(e.acquire(this.entry, false));
-    const pending = this.conn.buf;
+    let pending = this.conn.buf;
     this.conn.buf = undefined;
+    const len = this.reqRemaining;
+    if (pending && !this.reqDone && !this.reqScanner && len <= SMALL && pending.length >= len) {
+      // a small body that came with its head: one write upstream
+      this.bodySent = true;
+      this.reqRemaining = 0;
+      this.reqDone = true;
+      this.send(e.acquire(this.entry, false), pending.toString('latin1', 0, len));
+      pending = pending.length > len ? pending.subarray(len) : undefined;
+      this.conn.buf = pending;
+      this.arm();
+      return;
+    }
+    this.send(e.acquire(this.entry, false));
     if (pending && !this.reqDone) this.feedBody(pending);
     else if (pending) this.conn.buf = pending;
     if (this.reqDone) this.arm();
   }
 
-  private send(up: UpConn): void {
+  private send(up: UpConn, body = ''): void {
     this.up = up;
     up.ex = this;
     up.received = 0;
-    up.sock.write(this.headOut, 'latin1');
+    up.sock.write(body.length === 0 ? this.headOut : this.headOut + body, 'latin1');
   }
 
   private arm(): void {
@@ -230,6 +244,13 @@ class Exchange {
     else this.untilClose = true;
     if (this.untilClose || !this.reqDone || this.engine.closing) this.conn.closeAfter = true;
     const head = this.conn.closeAfter ? `${res.head}\r\nConnection: close\r\n\r\n` : `${res.head}\r\n\r\n`;
+    if (!this.untilClose && !this.resScanner && rest.length === this.resRemaining && rest.length <= SMALL) {
+      // the whole response is here: one write (latin1 keeps every byte as it is)
+      client.write(rest.length === 0 ? head : head + rest.toString('latin1'), 'latin1');
+      this.resRemaining = 0;
+      this.responseDone();
+      return;
+    }
     client.cork();
     client.write(head, 'latin1');
     if (rest.length > 0 || (!this.untilClose && !this.resScanner && this.resRemaining === 0)) this.relay(rest);

@@ -209,7 +209,9 @@ describe('proxy', () => {
     const events: string[] = [];
     let onEvent: (() => void) | undefined;
     const req = http.get({ host: '127.0.0.1', port: r.port, path: '/hero_sse/events/stream', agent: false });
-    onTestFinished(() => req.destroy());
+    onTestFinished(() => {
+      req.destroy();
+    });
     const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
     expect(res.headers['content-type']).toBe('text/event-stream');
     let buf = '';

@@ -2,7 +2,8 @@
  * Typed client for the Mycelium message API, as served by `@hero/mycelium-bus` (and by a real
  * Mycelium daemon's JSON-RPC API). No server code lives here.
  */
-import { HeroError, RpcClient, type RpcClientOptions } from '@hero/core';
+import { HeroError, RpcClient, type CallOptions, type RpcClientOptions } from '@hero/core';
+import { WsRpcClient } from './ws-client.js';
 
 // ---------------------------------------------------------------------------------------------
 // Wire types (exactly as on the wire: base64 payloads and topics, camelCase fields)
@@ -114,7 +115,20 @@ export interface PopOptions {
   signal?: AbortSignal;
 }
 
-export interface MyceliumClientOptions extends RpcClientOptions {}
+export interface MyceliumClientOptions extends RpcClientOptions {
+  /**
+   * `ws`: JSON-RPC over one WebSocket with calls multiplexed on it — the fast path for serving
+   * loops (pop → handle → reply) and busy senders; the default for a socket path.
+   * `http`: one HTTP request per call, works with any Mycelium JSON-RPC server; the default
+   * for an http(s) URL (which may be a real Mycelium daemon).
+   */
+  transport?: 'http' | 'ws';
+}
+
+interface Caller {
+  call<T>(method: string, params?: unknown, opts?: CallOptions): Promise<T>;
+  close(): Promise<void>;
+}
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 
@@ -166,10 +180,15 @@ const WAIT_SLACK_MS = 10_000;
  * return the wire shapes.
  */
 export class MyceliumClient {
-  readonly rpc: RpcClient;
+  /** The underlying JSON-RPC caller (HTTP `RpcClient` or the WebSocket client). */
+  readonly rpc: Caller;
+  readonly target: string;
 
   constructor(target: string, options: MyceliumClientOptions = {}) {
-    this.rpc = new RpcClient(target, options);
+    this.target = target;
+    const { transport, ...rest } = options;
+    const ws = transport ? transport === 'ws' : !/^https?:\/\//.test(target);
+    this.rpc = ws ? new WsRpcClient(target, rest.timeoutMs) : new RpcClient(target, rest);
   }
 
   // ----- messages -----

@@ -22,6 +22,7 @@ import { restRoutes } from './rest.js';
 import { MessageService, MAX_TOPIC_BYTES } from './service.js';
 import { TopicRules } from './topics.js';
 import { Upstream } from './upstream.js';
+import { createWsRpc } from './ws-server.js';
 
 export { configSchema, type Config } from './config.js';
 export * from './client.js';
@@ -118,11 +119,13 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const sweeper = setInterval(() => bus.sweep(), 1000);
   sweeper.unref();
   let pulling: Promise<void> = Promise.resolve();
+  const ws = createWsRpc(bodyLimit);
 
   const shutdown = async () => {
     stop.abort();
     clearInterval(sweeper);
     bus.close();
+    ws.close();
     const errors: unknown[] = [];
     for (const l of listeners) await l.close().catch((e: unknown) => errors.push(e));
     await pulling;
@@ -140,10 +143,14 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       socket: { path: socketPath(socketDir, SERVICE, 'rpc'), service: SERVICE },
       ...(config.rpc_tcp ? { tcp: parseHostPort(config.rpc_tcp) } : {}),
       drainMs: 2000,
+      onUpgrade: ws.onUpgrade,
     });
+    ws.bind(rpc);
     listeners.push(rpc);
     if (config.rest_tcp) {
-      listeners.push(await listenHttp({ handler: rpc.handler, tcp: parseHostPort(config.rest_tcp), drainMs: 2000 }));
+      listeners.push(
+        await listenHttp({ handler: rpc.handler, onUpgrade: ws.onUpgrade, tcp: parseHostPort(config.rest_tcp), drainMs: 2000 }),
+      );
     }
     const info: ReadyInfo = { service: SERVICE, sockets: { rpc: rpc.socketPath! } };
     const tcp: Record<string, string> = {};

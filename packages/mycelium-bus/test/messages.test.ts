@@ -141,7 +141,7 @@ describe('messages over JSON-RPC', () => {
     expect((await client.getMessageInfo(id)).state).toBe('received');
     await client.popMessage();
     expect((await client.getMessageInfo(id)).state).toBe('read');
-    const nf = await rpcRaw((client.rpc as unknown as { target: string }).target, 'getMessageInfo', ['0123456789abcdef']);
+    const nf = await rpcRaw(client.target, 'getMessageInfo', ['0123456789abcdef']);
     expect(nf.error?.code).toBe(404);
   });
 

@@ -1,0 +1,83 @@
+/**
+ * JSON-RPC over WebSocket on the same socket (as Mycelium's JSON-RPC server also accepts): one
+ * connection carries many concurrent calls, so long polls and replies skip per-request HTTP.
+ */
+import type http from 'node:http';
+import type net from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { RpcHandler } from '@hero/core';
+import { send } from './ws-send.js';
+
+const PATHS = new Set(['/', '/rpc', '/ws']);
+
+/** Notification that cancels one call of the same connection: `{"method":"$/cancelRequest","params":{"id":…}}`. */
+export const CANCEL = '$/cancelRequest';
+
+export interface WsRpc {
+  onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void;
+  /** Set once the RPC handler exists. */
+  bind(handler: RpcHandler): void;
+  close(): void;
+}
+
+/** Creates the upgrade handler; calls on a connection are aborted when it closes. */
+export function createWsRpc(maxPayload: number): WsRpc {
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, skipUTF8Validation: true });
+  let rpc: RpcHandler | undefined;
+
+  const serve = (ws: WebSocket, req: http.IncomingMessage) => {
+    const ac = new AbortController();
+    const calls = new Map<string | number, AbortController>();
+    const transport = (req.socket as net.Socket).remoteFamily ? 'tcp' : 'unix';
+    ws.on('close', () => ac.abort());
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data, isBinary) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
+      } catch {
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+        return;
+      }
+      const one = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as Record<string, unknown>) : undefined;
+      if (one?.method === CANCEL) {
+        const id = (one.params as { id?: unknown } | undefined)?.id;
+        if (typeof id === 'number' || typeof id === 'string') calls.get(id)?.abort();
+        return;
+      }
+      // each call gets its own signal so a client can cancel one long poll
+      const callId = one && (typeof one.id === 'number' || typeof one.id === 'string') ? one.id : undefined;
+      let signal = ac.signal;
+      if (callId !== undefined) {
+        const own = new AbortController();
+        calls.set(callId, own);
+        signal = AbortSignal.any([ac.signal, own.signal]);
+      }
+      void rpc!.dispatch(msg, { headers: req.headers, signal, transport }).then((out) => {
+        if (callId !== undefined) calls.delete(callId);
+        if (out !== undefined && ws.readyState === ws.OPEN) send(ws, JSON.stringify(out));
+      });
+    });
+  };
+
+  return {
+    onUpgrade(req, socket, head) {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (!rpc || !PATHS.has(path)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, req));
+    },
+    bind(handler) {
+      rpc = handler;
+    },
+    close() {
+      // answers already produced still go out; then the connections end
+      const open = [...wss.clients];
+      for (const ws of open) ws.close(1001, 'shutting down');
+      setTimeout(() => open.forEach((ws) => ws.terminate()), 1000).unref();
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { onTestFinished, describe, expect, it } from 'vitest';
+import { MyceliumClient } from '../src/client.js';
+import { startBus } from './helpers.js';
+
+function wsClient(sock: string): MyceliumClient {
+  const c = new MyceliumClient(sock, { transport: 'ws' });
+  onTestFinished(() => c.close());
+  return c;
+}
+
+describe('client transports', () => {
+  it('the http transport does the same round trip', async () => {
+    const { sock } = await startBus();
+    const c = new MyceliumClient(sock, { transport: 'http' });
+    onTestFinished(() => c.close());
+    const { nodePubkey } = await c.getInfo();
+    const serving = (async () => {
+      const m = await c.popMessage({ timeout: 20 });
+      await c.reply(m!, 'pong');
+    })();
+    const r = await c.request({ dst: nodePubkey, payload: 'ping' }, 20);
+    expect(r.payload.toString()).toBe('pong');
+    await serving;
+    await expect(c.getMessageInfo('bad')).rejects.toMatchObject({ rpcCode: -32020 });
+  });
+});
+
+describe('JSON-RPC over WebSocket', () => {
+  it('serves the pop → handle → reply loop on one connection', async () => {
+    const { sock } = await startBus();
+    const server = wsClient(sock);
+    const caller = wsClient(sock);
+    const { nodePubkey } = await caller.getInfo();
+    let handled = 0;
+    const ac = new AbortController();
+    const loop = (async () => {
+      while (!ac.signal.aborted) {
+        const m = await server.popMessage({ timeout: 5, topic: 'svc' }).catch(() => null);
+        if (!m) continue;
+        handled++;
+        await server.reply(m, Buffer.concat([Buffer.from('re:'), m.payload]));
+      }
+    })();
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => caller.request({ dst: nodePubkey, topic: 'svc', payload: `n${i}` }, 10)),
+    );
+    expect(replies.map((r) => r.payload.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `re:n${i}`));
+    expect(handled).toBe(20);
+    ac.abort();
+    await server.close();
+    await loop;
+  });
+
+  it('reports errors with their codes and keeps the connection usable', async () => {
+    const { sock } = await startBus();
+    const c = wsClient(sock);
+    await expect(c.getMessageInfo('nothex')).rejects.toMatchObject({ rpcCode: -32020 });
+    await expect(c.getMessageInfo('0123456789abcdef')).rejects.toMatchObject({ rpcCode: 404 });
+    expect((await c.getInfo()).nodePubkey).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('an aborted long poll does not swallow the next message', async () => {
+    const { sock, client } = await startBus();
+    const c = wsClient(sock);
+    const { nodePubkey } = await client.getInfo();
+    const ac = new AbortController();
+    const p = c.popMessage({ timeout: 30, signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await expect(p).rejects.toBeDefined();
+    await expect.poll(async () => (await client.getInfo()) && true).toBe(true);
+    // give the server a moment to see the connection go
+    await new Promise((r) => setTimeout(r, 500));
+    await client.send({ dst: nodePubkey, payload: 'kept' });
+    expect((await c.popMessage({ timeout: 5 }))?.payload.toString()).toBe('kept');
+  });
+});

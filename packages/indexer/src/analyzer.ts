@@ -19,14 +19,14 @@ export class Analyzer {
 
   /** The term a token maps to, or undefined for a stopword. */
   term(token: string): string | undefined {
-    if (this.language.stopwords.has(token)) return undefined;
     let s = this.memo.get(token);
     if (s === undefined) {
-      s = this.language.stem(token);
+      // '' marks a stopword in the memo
+      s = this.language.stopwords.has(token) ? '' : this.language.stem(token);
       if (this.memo.size >= this.memoLimit) this.memo.clear();
       this.memo.set(token, s);
     }
-    return s;
+    return s === '' ? undefined : s;
   }
 
   /** Calls `emit(term, position)` for each indexed term; returns the number of positions. */

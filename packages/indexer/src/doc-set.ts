@@ -138,3 +138,82 @@ export function addScores(a: Scored, b: Scored): Scored {
   }
   return { docs: a.docs, scores };
 }
+
+/**
+ * Union of the sets of a disjunction where each doc's summed score is scaled by the share of
+ * clauses it matched (coordination): a doc with every query word beats one that repeats a few.
+ */
+export function unionCoord(sets: Scored[], docCount: number): Scored {
+  const n = sets.length;
+  if (n < 2) return unionMany(sets, docCount);
+  const acc = new Float64Array(docCount);
+  const hits = new Uint16Array(docCount);
+  let count = 0;
+  for (const s of sets) {
+    const d = s.docs;
+    const sc = s.scores;
+    for (let i = 0; i < d.length; i++) {
+      const doc = d[i]!;
+      if (hits[doc] === 0) count++;
+      hits[doc]!++;
+      acc[doc]! += sc[i]!;
+    }
+  }
+  const docs = new Uint32Array(count);
+  const scores = new Float64Array(count);
+  let k = 0;
+  for (let doc = 0; doc < docCount; doc++) {
+    const h = hits[doc]!;
+    if (h) {
+      docs[k] = doc;
+      scores[k++] = (acc[doc]! * h) / n;
+    }
+  }
+  return { docs, scores };
+}
+
+/**
+ * Union where each doc scores its best set plus `tie` times the others (a disjunction-max, used
+ * for one word searched in several fields: the best field decides, the rest only break ties).
+ */
+export function disMax(sets: Scored[], tie: number): Scored {
+  const nonEmpty = sets.filter((s) => s.docs.length > 0);
+  if (nonEmpty.length === 0) return EMPTY;
+  if (nonEmpty.length === 1) return nonEmpty[0]!;
+  let docs = nonEmpty[0]!.docs;
+  let max = nonEmpty[0]!.scores;
+  let sum = nonEmpty[0]!.scores;
+  for (let s = 1; s < nonEmpty.length; s++) {
+    const b = nonEmpty[s]!;
+    const n = docs.length + b.docs.length;
+    const nd = new Uint32Array(n);
+    const nm = new Float64Array(n);
+    const ns = new Float64Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < docs.length || j < b.docs.length) {
+      const x = i < docs.length ? docs[i]! : 0xffffffff;
+      const y = j < b.docs.length ? b.docs[j]! : 0xffffffff;
+      if (x < y) {
+        nd[k] = x;
+        nm[k] = max[i]!;
+        ns[k++] = sum[i++]!;
+      } else if (y < x) {
+        nd[k] = y;
+        nm[k] = b.scores[j]!;
+        ns[k++] = b.scores[j++]!;
+      } else {
+        nd[k] = x;
+        nm[k] = Math.max(max[i]!, b.scores[j]!);
+        ns[k++] = sum[i++]! + b.scores[j++]!;
+      }
+    }
+    docs = nd.subarray(0, k);
+    max = nm.subarray(0, k);
+    sum = ns.subarray(0, k);
+  }
+  const scores = new Float64Array(docs.length);
+  for (let i = 0; i < scores.length; i++) scores[i] = max[i]! + tie * (sum[i]! - max[i]!);
+  return { docs, scores };
+}

@@ -2,7 +2,7 @@ import { HeroError } from '@hero/core';
 import type { Analyzer } from './analyzer.js';
 import { idf as idfOf, DEFAULT_BM25 } from './bm25.js';
 import type { FieldDef, FilterValue, Highlight, IndexSchema, SearchHit, SearchResult, SortSpec } from './client.js';
-import { addScores, allDocs, EMPTY, intersect, minus, unionMany, type Scored } from './doc-set.js';
+import { addScores, allDocs, disMax, EMPTY, intersect, minus, unionCoord, unionMany, type Scored } from './doc-set.js';
 import { makeSnippet } from './highlight.js';
 import { boundedLevenshtein } from './levenshtein.js';
 import type { QueryNode } from './query-ast.js';
@@ -16,6 +16,7 @@ type Plan =
   | { k: 'term'; field: string; term: string; weight: number; idf: number; avgdl: number }
   | { k: 'phrase'; field: string; terms: string[]; rel: number[]; slop: number; weight: number; idfs: number[]; avgdl: number }
   | { k: 'or'; children: Plan[] }
+  | { k: 'dismax'; children: Plan[] }
   | { k: 'bool'; must: Plan[]; should: Plan[]; mustNot: Plan[] }
   | { k: 'pred'; test: (seg: LiveSegment) => DocTest | undefined }
   | { k: 'all' };
@@ -42,6 +43,8 @@ export interface SearchLimits {
 
 const K1 = DEFAULT_BM25.k1;
 const B = DEFAULT_BM25.b;
+/** Share of the non-best fields' score in a multi-field clause. */
+const TIE_BREAKER = 0.3;
 
 function queryError(message: string, position: number): HeroError {
   return new HeroError('HERO_QUERY_SYNTAX', `invalid query: ${message} at position ${position}`, {
@@ -127,10 +130,11 @@ export class Searcher {
     return node.field === undefined ? this.defaultFields : [node.field];
   }
 
+  /** One clause searched in several fields: the best field scores, the others break ties. */
   private anyField(plans: (Plan | null)[]): Plan | null {
     const ok = plans.filter((p): p is Plan => p !== null);
     if (ok.length === 0) return null;
-    return ok.length === 1 ? ok[0]! : { k: 'or', children: ok };
+    return ok.length === 1 ? ok[0]! : { k: 'dismax', children: ok };
   }
 
   /** Turns the parsed query into an executable plan, checking fields and types. */
@@ -363,6 +367,8 @@ export class Searcher {
         return this.execPhrase(p, s);
       case 'or':
         return unionMany(p.children.map((c) => this.exec(c, s)), n);
+      case 'dismax':
+        return disMax(p.children.map((c) => this.exec(c, s)), TIE_BREAKER);
       case 'pred': {
         const test = p.test(s);
         if (!test) return EMPTY;
@@ -378,7 +384,7 @@ export class Searcher {
           for (let i = 1; i < sets.length && out.docs.length; i++) out = intersect(out, sets[i]!);
           if (p.should.length && out.docs.length) out = addScores(out, unionMany(p.should.map((c) => this.exec(c, s)), n));
         } else if (p.should.length) {
-          out = unionMany(p.should.map((c) => this.exec(c, s)), n);
+          out = unionCoord(p.should.map((c) => this.exec(c, s)), n);
         } else {
           out = allDocs(n);
         }

@@ -1,5 +1,7 @@
 import type { IndexSchema } from './client.js';
 import type { Analyzer } from './analyzer.js';
+import { PostingsPool } from './postings-pool.js';
+import { MAX_TOKEN_LENGTH, words } from './tokenizer.js';
 import type { ValidDoc } from './schema.js';
 import type { SegmentReader } from './segment-reader.js';
 import type { SegmentSource, SourceField, TermPostings } from './segment-writer.js';
@@ -19,7 +21,7 @@ export function textOf(v: unknown): string {
   return Array.isArray(v) ? v.join('\n') : String(v);
 }
 
-function sortedTerms(map: Map<string, Acc>, withPositions: boolean): () => Iterable<TermPostings> {
+function sortedTerms(map: Map<string, Acc>, withPositions = false): () => Iterable<TermPostings> {
   return function* () {
     const keys = [...map.keys()].sort();
     for (const k of keys) {
@@ -42,33 +44,32 @@ export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: An
   for (const [name, def] of Object.entries(schema.fields)) {
     if (!def.indexed) continue;
     if (def.type === 'text') {
-      const map = new Map<string, Acc>();
+      const pool = new PostingsPool();
+      // raw token → term id (-1: stopword), one lookup per token
+      const byToken = new Map<string, number>();
       const norms = new Uint32Array(n);
       let sum = 0;
       for (let d = 0; d < n; d++) {
         const v = docs[d]!.values.get(name);
         if (v === undefined) continue;
         let len = 0;
-        analyzer.each(textOf(v), (term, position) => {
-          len++;
-          let a = map.get(term);
-          if (a === undefined) {
-            a = { docs: [d], freqs: [1], pos: [position], last: d };
-            map.set(term, a);
-          } else if (a.last === d) {
-            a.freqs[a.freqs.length - 1]!++;
-            a.pos.push(position);
-          } else {
-            a.docs.push(d);
-            a.freqs.push(1);
-            a.pos.push(position);
-            a.last = d;
+        const toks = words(textOf(v));
+        for (let position = 0; position < toks.length; position++) {
+          const tok = toks[position]!;
+          let t = byToken.get(tok);
+          if (t === undefined) {
+            const term = tok.length > MAX_TOKEN_LENGTH ? undefined : analyzer.term(tok);
+            t = term === undefined ? -1 : pool.id(term);
+            byToken.set(tok, t);
           }
-        });
+          if (t < 0) continue;
+          len++;
+          pool.add(t, d, position);
+        }
         norms[d] = len;
         sum += len;
       }
-      fields.push({ name, type: 'text', norms, sumLength: sum, terms: sortedTerms(map, true) });
+      fields.push({ name, type: 'text', norms, sumLength: sum, terms: () => pool.sorted() });
     } else if (def.type === 'keyword') {
       const map = new Map<string, Acc>();
       const column: (string | string[] | null)[] = new Array(n).fill(null);

@@ -33,3 +33,16 @@ export function tokenize(text: string): Token[] {
   forEachToken(text, (term, start, end, position) => out.push({ term, start, end, position }));
   return out;
 }
+
+const WORDS = /[\p{L}\p{N}]+/gu;
+
+/**
+ * The lower-cased words of `text` in order, without offsets (the indexing fast path). Entries
+ * longer than MAX_TOKEN_LENGTH are kept so positions stay aligned; callers skip them.
+ */
+export function words(text: string): string[] {
+  const lower = text.toLowerCase();
+  // a few characters change length when lower-cased; match on the original then, like forEachToken
+  if (lower.length !== text.length) return (text.match(WORDS) ?? []).map((w) => w.toLowerCase());
+  return lower.match(WORDS) ?? [];
+}

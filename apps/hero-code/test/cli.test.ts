@@ -48,7 +48,7 @@ async function waitForFile(file: string, timeoutMs = 60_000): Promise<void> {
 }
 
 /** A served hero_code (the CLI's `serve` in a child process) on a small code root. */
-async function serve() {
+async function serve(agentCommand = 'cat') {
   const dir = await tempDir();
   const root = path.join(dir, 'code');
   await fs.mkdir(path.join(root, 'app', '.git'), { recursive: true });
@@ -58,7 +58,7 @@ async function serve() {
   await fs.writeFile(path.join(root, 'app', 'README.md'), '# App\n');
   const socketDir = path.join(dir, 'sockets');
   const cfg = path.join(dir, 'hero_code.toml');
-  await fs.writeFile(cfg, `root = ${JSON.stringify(root)}\ndata_dir = ${JSON.stringify(path.join(dir, 'data'))}\nagent_command = "cat"\n`);
+  await fs.writeFile(cfg, `root = ${JSON.stringify(root)}\ndata_dir = ${JSON.stringify(path.join(dir, 'data'))}\nagent_command = ${JSON.stringify(agentCommand)}\n`);
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@hero/source', cliSrc, 'serve', '--config', cfg, '--log-level', 'warn'], {
     cwd: appDir,
     env: { ...process.env, HERO_SOCKET_DIR: socketDir },
@@ -134,5 +134,31 @@ describe('hero-code CLI', () => {
     const down = await cli(['repos', '--socket-dir', path.join(dir, 'none')]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^error: cannot reach /);
+  });
+
+  it('prompt --wait runs the agent through a real hero_proc and prints its output', async () => {
+    const s = await serve('echo "agent:"; cat');
+    const procCli = path.join(appDir, '..', 'hero-proc', 'src', 'cli.ts');
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@hero/source', procCli, 'serve', '--socket-dir', s.socketDir, '--data-dir', path.join(s.dir, 'proc-data'), '--config-dir', path.join(s.dir, 'proc-cfg'), '--log-level', 'warn'],
+      { cwd: path.dirname(path.dirname(procCli)), stdio: 'ignore' },
+    );
+    const procExited = new Promise((r) => proc.on('close', r));
+    onTestFinished(async () => {
+      proc.kill('SIGTERM');
+      await procExited;
+    });
+    await waitForFile(path.join(s.socketDir, 'hero_proc', 'rpc.sock'));
+    expect((await cli(['session', 'create', 'w', '--repo', 'app'], s.env)).code).toBe(0);
+    const ok = await cli(['prompt', 'w', 'hello', 'agent', '--wait'], s.env);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('agent:\nhello agent\n');
+    const piped = await cli(['prompt', 'w', '-', '--json'], s.env, 'from stdin\n');
+    expect(JSON.parse(piped.stdout)).toMatchObject({ seq: 2 });
+    const hist = await cli(['session', 'history', 'w'], s.env);
+    expect(hist.stdout).toContain('#1 succeeded (exit 0)');
+    expect(hist.stdout).toContain('hello agent');
   });
 });

@@ -77,10 +77,10 @@ export interface RedisServer {
 }
 
 /** Starts a real redis-server on a Unix socket (no persistence). */
-export async function startRedis(dir?: string): Promise<RedisServer> {
+export async function startRedis(dir?: string, extra: string[] = []): Promise<RedisServer> {
   const d = dir ?? (await tempDir('hero-db-redis-'));
   const sock = path.join(d, 'redis.sock');
-  const child = spawn('redis-server', ['--port', '0', '--unixsocket', sock, '--save', '', '--appendonly', 'no', '--dir', d], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', '0', '--unixsocket', sock, '--save', '', '--appendonly', 'no', '--dir', d, ...extra], { stdio: 'ignore' });
   await waitFor(sock);
   return {
     sock,

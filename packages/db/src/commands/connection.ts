@@ -96,7 +96,7 @@ function hello(c: Session, argv: string[], r: Reply): void {
     }
   }
   if (!c.authenticated) {
-    r.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+    r.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
     return;
   }
   if (name !== undefined) c.name = name;

@@ -69,6 +69,7 @@ export class RespParser {
   next(): string[] | null {
     for (;;) {
       const r = this.step();
+      if (r === null) continue;
       if (r !== undefined) return r;
       if (!this.merge()) return null;
     }

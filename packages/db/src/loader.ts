@@ -17,7 +17,7 @@ export interface LoadResult {
  */
 export function loadCommands(engine: Engine, file: string): LoadResult {
   const data = fs.readFileSync(file);
-  const parser = new RespParser({ maxBulk: Number.MAX_SAFE_INTEGER });
+  const parser = new RespParser({ maxBulk: Number.MAX_SAFE_INTEGER, multibulkOnly: true });
   parser.feed(data);
   const s = engine.newSession(null);
   s.authenticated = true;

@@ -15,6 +15,8 @@ const EMPTY = Buffer.alloc(0);
 export interface ParserLimits {
   /** Largest accepted bulk string (proto-max-bulk-len). */
   maxBulk: number;
+  /** Refuse inline commands (files hold multibulk only). */
+  multibulkOnly?: boolean;
 }
 
 export class RespParser {
@@ -98,6 +100,8 @@ export class RespParser {
           this.argv = [];
           this.left = n;
           this.bulkLen = -1;
+        } else if (this.limits.multibulkOnly) {
+          throw new ProtocolError(`Protocol error: expected '*', got '${String.fromCharCode(buf[pos]!)}'`);
         } else {
           return this.inline();
         }

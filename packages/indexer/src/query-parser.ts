@@ -186,7 +186,10 @@ class Parser {
       this.i++;
       const next = this.s[this.i];
       if (next === undefined || isSpace(next) || next === ')') this.fail(`expected a value after "${word.text}:"`, this.i);
-      return this.parsePrimary(word.text);
+      const inner = this.parsePrimary(word.text);
+      // errors about the field (unknown, wrong type) point at its name
+      if (inner.type !== 'bool') inner.pos = start;
+      return inner;
     }
     if (word.text === '*' && !word.escaped) {
       if (field !== undefined) return { type: 'prefix', field, prefix: '', boost: 1, pos: start };

@@ -57,6 +57,7 @@ const PAGE = `<!doctype html>
   <section id="tree"></section>
   <section id="center">
     <div class="bar"><span id="filepath" class="dim">no file open</span>
+      <button id="new-file" title="Create a file">New file</button>
       <button id="add-to-ctx" disabled title="Add this file to the context form">+ context</button>
       <button id="save" disabled>Save</button></div>
     <textarea id="editor" spellcheck="false" disabled></textarea>
@@ -138,6 +139,19 @@ const PAGE = `<!doctype html>
     }
   }
 
+  async function reloadTree(reveal) {
+    const open = [...document.querySelectorAll('.tree-item.dir.open')].map((n) => n.getAttribute('data-path'));
+    const parts = (reveal || '').split('/').slice(0, -1);
+    parts.forEach((_, i) => open.push(parts.slice(0, i + 1).join('/')));
+    open.sort((a, b) => a.length - b.length);
+    $('tree').replaceChildren();
+    await loadDir('', $('tree'), 0);
+    for (const p of open) {
+      const n = [...document.querySelectorAll('.tree-item.dir')].find((x) => x.getAttribute('data-path') === p);
+      if (n && !n.classList.contains('open')) await n.onclick();
+    }
+  }
+
   // ---- editor -----------------------------------------------------------------------
   let current = null; // { path, sha256 }
   let dirty = false;
@@ -171,6 +185,15 @@ const PAGE = `<!doctype html>
     if (ev.key === 'Tab') { ev.preventDefault(); document.execCommand('insertText', false, '  '); }
   });
   $('save').onclick = () => save().catch(fail);
+  $('new-file').onclick = async () => {
+    const p = prompt('New file path (relative to the code root)', current ? current.path.replace(/[^/]*$/, '') : '');
+    if (!p) return;
+    try {
+      await rpc('file.write', { path: p, content: '', if_match: '' });
+      await reloadTree(p);
+      await openFile(p);
+    } catch (e) { fail(e); }
+  };
   $('add-to-ctx').onclick = () => {
     if (!current) return;
     const lines = $('ctx-paths').value.split('\\n').map((s) => s.trim()).filter(Boolean);

@@ -138,6 +138,15 @@ describe('editor UI', () => {
     expect(out).toContain('# Alpha');
     expect(out).toContain('Summarise the project');
 
+    // create a new file from the editor, then type into it and save
+    page.once('dialog', (d) => void d.accept('alpha/notes/todo.md'));
+    await page.click('#new-file');
+    await expect.poll(() => page.textContent('#filepath')).toBe('alpha/notes/todo.md');
+    expect(await page.locator('.tree-item[data-path="alpha/notes/todo.md"]').count()).toBe(1);
+    await page.fill('#editor', '- write docs\n');
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => fs.readFile(path.join(root, 'alpha/notes/todo.md'), 'utf8').catch(() => '')).toBe('- write docs\n');
+
     // search opens a hit
     await page.click('.tabs button[data-tab="search"]');
     await page.fill('#q', 'findNeedle');

@@ -105,6 +105,14 @@ describe('reading and writing files', () => {
     await client.fileWrite('alpha/brand-new.md', 'x', { if_match: '' });
   });
 
+  it('concurrent writes each land whole; the file is never a mix and no temp file is left', async () => {
+    const { client, root } = await startCode();
+    const bodies = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(2, '0')}:`.repeat(5000));
+    await Promise.all(bodies.map((b) => client.fileWrite('alpha/race.txt', b)));
+    expect(bodies).toContain(await fs.readFile(path.join(root, 'alpha/race.txt'), 'utf8'));
+    expect((await fs.readdir(path.join(root, 'alpha'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('writes through a symlink inside the root to its target, keeping the link', async () => {
     const { client, root } = await startCode();
     await client.fileWrite('alpha/link-in', 'via link\n');

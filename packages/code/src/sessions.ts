@@ -210,8 +210,13 @@ export class Sessions {
   }
 
   private watch(doc: SessionDoc, entry: HistoryEntry): void {
-    const p = this.follow(doc, entry).catch((err: unknown) => {
+    const p = this.follow(doc, entry).catch(async (err: unknown) => {
       this.opts.logger?.error({ err, session: doc.id, job: entry.job_id }, 'job watcher failed');
+      if (this.stop.signal.aborted) return;
+      entry.state = 'error';
+      entry.error = `lost track of job ${entry.job_id}: ${(err as Error).message}`;
+      entry.finished_at = new Date().toISOString();
+      await this.save(doc).catch(() => {});
     });
     this.watchers.add(p);
     void p.finally(() => this.watchers.delete(p));

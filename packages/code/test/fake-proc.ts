@@ -25,6 +25,7 @@ interface FakeJob {
  */
 export async function startFakeProc(socketDir: string) {
   const jobs = new Map<string, FakeJob>();
+  const children = new Set<ReturnType<typeof spawn>>();
   let n = 0;
   const view = (j: FakeJob) => {
     const { lines: _l, done: _d, spec: _s, ...rest } = j;
@@ -70,6 +71,8 @@ export async function startFakeProc(socketDir: string) {
               if (buf) job.lines.push({ ts: new Date().toISOString(), stream, line: buf });
             });
           };
+          children.add(child);
+          child.on('close', () => children.delete(child));
           collect('stdout');
           collect('stderr');
           child.stdin.on('error', () => {});
@@ -99,7 +102,10 @@ export async function startFakeProc(socketDir: string) {
       'job.logs': method({ params: z.object({ id: z.string() }), result: z.any(), handler: ({ id }) => ({ lines: get(id).lines }) }),
     },
   });
-  onTestFinished(() => server.close());
+  onTestFinished(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await server.close();
+  });
   return { server, jobs };
 }
 

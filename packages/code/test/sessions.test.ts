@@ -109,6 +109,23 @@ describe('sessions with a stub agent', () => {
     expect(entry).toMatchObject({ state: 'succeeded', output: 'waiting\nreleased\n' });
   });
 
+  it('marks a prompt as error when hero_proc no longer knows its job', async () => {
+    const dir = await tempDir();
+    const fx = await makeFixture(dir);
+    const fake = await startFakeProc(path.join(dir, 'sockets'));
+    const first = await startCode({ agent_command: 'cat >/dev/null; sleep 30' }, { dir, ...fx });
+    const s = await first.client.sessionCreate({ name: 'lost' });
+    const r = await first.client.sessionPrompt(s.id, 'go');
+    await first.stop();
+    fake.jobs.delete(r.job_id);
+    const second = await startCode({}, { dir, ...fx });
+    const entry = await waitFor(async () => {
+      const [e] = await second.client.sessionHistory(s.id);
+      return e?.state === 'error' && e;
+    });
+    expect(entry.error).toContain(`hero_proc no longer knows job ${r.job_id}`);
+  });
+
   it('validates sessions and prompts', async () => {
     const { client } = await prepared();
     expect((await rpcErr(client.sessionCreate({ name: 'x', repo: '../outside' }))).code).toBe('HERO_PATH_REFUSED');

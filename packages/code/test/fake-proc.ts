@@ -58,7 +58,7 @@ export async function startFakeProc(socketDir: string) {
             done: Promise.resolve(),
             spec,
           };
-          const child = spawn('/bin/sh', ['-c', spec.exec], { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+          const child = spawn('/bin/sh', ['-c', spec.exec], { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
           const collect = (stream: 'stdout' | 'stderr') => {
             let buf = '';
             child[stream].on('data', (c: Buffer) => {
@@ -103,7 +103,13 @@ export async function startFakeProc(socketDir: string) {
     },
   });
   onTestFinished(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    for (const c of children) {
+      try {
+        process.kill(-c.pid!, 'SIGKILL'); // the whole group: sh and what it started
+      } catch {
+        /* already gone */
+      }
+    }
     await server.close();
   });
   return { server, jobs };

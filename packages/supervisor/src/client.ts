@@ -216,6 +216,38 @@ export class SupervisorClient {
   createJob(job: JobInput, opts: { start?: boolean } = {}): Promise<string> {
     return this.call('jobs.create', { job, start: opts.start });
   }
+  /**
+   * Stores many jobs in one JSON-RPC batch request (one round trip); returns their ids in
+   * order. Throws the first error after every job was tried.
+   */
+  async createJobs(jobs: JobInput[], opts: { start?: boolean } = {}): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    const base = this.nextId;
+    this.nextId += jobs.length;
+    const batch = jobs.map((job, i) => {
+      const params: Record<string, unknown> = { job, start: opts.start };
+      if (this.secret !== undefined) params.secret = this.secret;
+      return { jsonrpc: '2.0', id: base + i, method: 'jobs.create', params };
+    });
+    const res = (await this.transport.send(JSON.stringify(batch), this.timeoutMs)) as {
+      id: number;
+      result?: string;
+      error?: { code: number; message: string; data?: Record<string, unknown> };
+    }[];
+    if (!Array.isArray(res)) throw new SupervisorError('batch request answered with a single reply', 'HERO_RPC', -32000);
+    const byId = new Map(res.map((r) => [r.id, r]));
+    const ids: string[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      const r = byId.get(base + i);
+      if (!r || r.error) {
+        const e = r?.error ?? { code: -32603, message: 'no reply for a batch entry' };
+        const data = e.data ?? {};
+        throw new SupervisorError(e.message, typeof data.code === 'string' ? data.code : 'HERO_RPC', e.code, data);
+      }
+      ids.push(r.result!);
+    }
+    return ids;
+  }
   listJobs(opts: ListJobsOptions = {}): Promise<Job[]> {
     return this.call('jobs.list', { ...opts });
   }

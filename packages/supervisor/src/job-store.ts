@@ -66,9 +66,10 @@ export class JobStore {
   ) {}
 
   /** Stores a new job (status `created`, or `dispatched` and queued when `dispatch`). */
-  async create(job: Omit<Job, 'status' | 'attempts' | 'created_at' | 'updated_at'>, dispatch: boolean): Promise<Job> {
+  async create(job: Omit<Job, 'status' | 'attempts' | 'created_at' | 'updated_at'>, dispatch: boolean, fresh = false): Promise<Job> {
     const key = this.k.job(job.id);
-    if (await this.redis.exists(key)) throw new ConflictError(`job ${job.id} already exists`);
+    // `fresh`: the id was just generated here, so it cannot exist yet
+    if (!fresh && (await this.redis.exists(key))) throw new ConflictError(`job ${job.id} already exists`);
     const now = new Date();
     const iso = now.toISOString();
     const status: JobStatus = dispatch ? 'dispatched' : 'created';
@@ -113,7 +114,13 @@ export class JobStore {
   }
 
   /** Writes a final status and announces it (reply list + done channel). */
-  async finish(id: string, status: JobStatus, out: { result?: string; error?: string }, extra?: (m: ReturnType<Redis['multi']>) => void): Promise<void> {
+  async finish(
+    id: string,
+    status: JobStatus,
+    out: { result?: string; error?: string },
+    extra?: (m: ReturnType<Redis['multi']>) => void,
+    results?: (res: unknown[]) => void,
+  ): Promise<void> {
     const iso = new Date().toISOString();
     const key = this.k.job(id);
     const m = this.redis.multi();
@@ -125,9 +132,10 @@ export class JobStore {
     m.del(this.k.reply(id));
     m.lpush(this.k.reply(id), reply);
     m.expire(this.k.reply(id), this.replyTtlSecs);
-    extra?.(m);
     m.publish(this.k.doneChannel, id);
-    await exec(m);
+    extra?.(m);
+    const res = await exec(m);
+    results?.(res);
   }
 
   /** Ids in the index, newest first, `offset`…`offset+count`. */

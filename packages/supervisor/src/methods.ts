@@ -179,7 +179,7 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
       result: z.string().describe('job_id'),
       handler: async (p, call) => {
         secrets.authorize(p.secret, 'jobs', call);
-        return withRedis(async () => (await store.create(await prepare(p.job), p.start)).id);
+        return withRedis(async () => (await store.create(await prepare(p.job), p.start, p.job.id === undefined)).id);
       },
     }),
     'jobs.list': method({
@@ -227,7 +227,7 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
         const waitMs = job.timeout > 0 ? (job.timeout + 30) * 1000 : 0;
         const w = waiters.wait(job.id, waitMs, call.signal);
         try {
-          await withRedis(() => store.create(job, true));
+          await withRedis(() => store.create(job, true, p.job.id === undefined));
         } catch (err) {
           w.checkNow();
           throw err;

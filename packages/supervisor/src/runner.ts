@@ -40,6 +40,11 @@ export interface CreateRunnerOptions {
   replyTtlSecs?: number;
   logger?: Logger;
   connectTimeoutMs?: number;
+  /**
+   * Use Lua scripts (one round trip per job) when the server supports them (default true);
+   * without them the runner uses plain commands (two round trips per job).
+   */
+  scripts?: boolean;
 }
 
 export interface Runner {
@@ -75,7 +80,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
   const k: Keys = keys(opts.namespace ?? 'hero');
   const target = typeof opts.redis === 'string' ? parseRedisTarget(opts.redis) : opts.redis;
   const where = typeof opts.redis === 'string' ? opts.redis : JSON.stringify(opts.redis);
-  const cmd: Redis = openRedis(target, { name: `runner:${name}` });
+  const cmd: Redis = openRedis(target, { sequential: true, name: `runner:${name}` });
   const block: Redis = openRedis(target, { blocking: true, name: `runner:${name}:fetch` });
   const ctl: Redis = openRedis(target, { blocking: true, name: `runner:${name}:ctl` });
   const store = new JobStore(cmd, k, opts.replyTtlSecs ?? 3600);
@@ -106,14 +111,17 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     lastBeat = t;
   }
 
-  async function runJob(id: string): Promise<void> {
+  async function runJob(id: string, taken_: Record<string, string> | undefined): Promise<void> {
     const key = k.job(id);
-    const iso = new Date().toISOString();
-    const m = cmd.multi();
-    m.hgetall(key);
-    m.hset(key, { status: 'started', started_at: iso, updated_at: iso, worker: instance });
-    m.hincrby(key, 'attempts', 1);
-    const [before] = (await exec(m)) as [Record<string, string>];
+    let before = taken_;
+    if (!before) {
+      const iso = new Date().toISOString();
+      const m = cmd.multi();
+      m.hgetall(key);
+      m.hset(key, { status: 'started', started_at: iso, updated_at: iso, worker: instance });
+      m.hincrby(key, 'attempts', 1);
+      [before] = (await exec(m)) as [Record<string, string>];
+    }
     taken.delete(id);
     const job = parseJob(before);
     if (!job) {
@@ -179,7 +187,31 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
         }
         await store.finish(id, status, out);
       } else {
-        await store.finish(id, status, out, (mm) => mm.lrem(processing, 1, id));
+        // hand the freed slot straight to the next job: fetching it rides on the same round trip
+        let next: Taken | undefined;
+        const fetchNext = !closing;
+        if (scripts) {
+          const field = status === 'finished' ? 'result' : 'error';
+          const value = (status === 'finished' ? out.result : out.error) ?? '';
+          const reply = JSON.stringify(status === 'finished' ? { success: value } : { error: value });
+          const iso = new Date().toISOString();
+          const r = (await scripts.finishTake(key, k.reply(id), processing, work, id, status, iso, field, value, reply, replyTtl, k.doneChannel, instance, jobPrefix, fetchNext ? '1' : '0')) as TakeReply;
+          next = takenOf(r);
+        } else {
+          let nextId: string | null = null;
+          await store.finish(id, status, out, (mm) => {
+            mm.lrem(processing, 1, id);
+            if (fetchNext) mm.lmove(work, processing, 'LEFT', 'LEFT');
+          }, (res) => {
+            if (fetchNext) nextId = (res[res.length - 1] as string | null) ?? null;
+          });
+          if (nextId) next = { id: nextId };
+        }
+        if (next && !closing) {
+          active.delete(id);
+          start(next.id, next.before);
+        }
+        // taken while closing: close() puts it back with the rest of the processing list
       }
     } finally {
       active.delete(id);
@@ -187,9 +219,9 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     }
   }
 
-  function start(id: string): void {
+  function start(id: string, before?: Record<string, string>): void {
     taken.add(id);
-    const p = runJob(id)
+    const p = runJob(id, before)
       .catch((err) => {
         log?.warn({ err, job: id }, 'job hand-off failed');
       })
@@ -202,6 +234,9 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     void p.finally(() => running.delete(p));
   }
   const running = new Set<Promise<void>>();
+  let scripts: HeroScripts | undefined;
+  const jobPrefix = k.job('');
+  const replyTtl = String(opts.replyTtlSecs ?? 3600);
 
   async function fetchLoop(): Promise<void> {
     let backoff = 50;
@@ -211,14 +246,27 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
         continue;
       }
       try {
-        let id: string | null = await cmd.lmove(work, processing, 'LEFT', 'LEFT');
-        if (!id && !closing) id = await block.blmove(work, processing, 'LEFT', 'LEFT', 1);
-        backoff = 50;
-        if (id && !closing) start(id);
-        else if (id) {
-          // taken during shutdown: give it back
-          await cmd.lmove(processing, work, 'LEFT', 'LEFT');
+        // take as many jobs as there are free slots in one round trip
+        const free = concurrency - active.size - taken.size;
+        const p = cmd.pipeline();
+        const iso = new Date().toISOString();
+        for (let i = 0; i < free; i++) {
+          if (scripts) (p as unknown as HeroScripts).take(work, processing, instance, iso, jobPrefix);
+          else p.lmove(work, processing, 'LEFT', 'LEFT');
         }
+        const got: Taken[] = [];
+        for (const [err, v] of (await p.exec()) ?? []) {
+          if (err) throw err;
+          const t = scripts ? takenOf(v as TakeReply) : v ? { id: v as string } : undefined;
+          if (t) got.push(t);
+        }
+        if (got.length === 0 && !closing) {
+          const id = await block.blmove(work, processing, 'LEFT', 'LEFT', 1);
+          if (id) got.push({ id });
+        }
+        backoff = 50;
+        // ids taken while closing stay in the processing list; close() puts them back
+        if (!closing) for (const t of got) start(t.id, t.before);
       } catch (err) {
         if (closing) return;
         log?.warn({ err }, 'fetch failed');
@@ -286,6 +334,8 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
       block.disconnect();
       throw err;
     });
+    if (opts.scripts !== false) scripts = await loadScripts(cmd);
+    await giveBack();
     await beat();
     heartbeat = setInterval(() => {
       beat().catch((err) => log?.warn({ err }, 'heartbeat failed'));
@@ -339,6 +389,69 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     },
     close,
   };
+}
+
+/** A job id just moved into the processing list, with its hash as it was (Lua path). */
+interface Taken {
+  id: string;
+  before?: Record<string, string>;
+}
+
+type TakeReply = [string, string[]] | null;
+
+function takenOf(r: TakeReply | undefined): Taken | undefined {
+  if (!r) return undefined;
+  const [id, flat] = r;
+  const before: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) before[flat[i]!] = flat[i + 1]!;
+  return { id, before };
+}
+
+// Moves the next id into the processing list, marks it started and returns {id, hash before}.
+const TAKE = `
+local function take(work, processing, instance, iso, prefix)
+  local id = redis.call('LMOVE', work, processing, 'LEFT', 'LEFT')
+  if not id then return false end
+  local key = prefix .. id
+  local before = redis.call('HGETALL', key)
+  redis.call('HSET', key, 'status', 'started', 'started_at', iso, 'updated_at', iso, 'worker', instance)
+  redis.call('HINCRBY', key, 'attempts', 1)
+  return {id, before}
+end
+`;
+
+const TAKE_ONLY = `${TAKE}
+return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])`;
+
+// Writes a job's outcome (as JobStore.finish does) and, when asked, takes the next job.
+const FINISH_TAKE = `${TAKE}
+local key, reply, processing, work = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, status, iso, field, value, msg, ttl, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+redis.call('HSET', key, 'status', status, 'updated_at', iso, 'finished_at', iso, field, value)
+redis.call('DEL', reply)
+redis.call('LPUSH', reply, msg)
+redis.call('EXPIRE', reply, ttl)
+redis.call('PUBLISH', channel, id)
+redis.call('LREM', processing, 1, id)
+if ARGV[11] == '1' then return take(work, processing, ARGV[9], iso, ARGV[10]) end
+return false`;
+
+interface HeroScripts {
+  take(work: string, processing: string, instance: string, iso: string, prefix: string): Promise<TakeReply>;
+  finishTake(...args: string[]): Promise<TakeReply>;
+}
+
+/** Defines the Lua fast path, or returns undefined when the server has no scripting. */
+async function loadScripts(redis: Redis): Promise<HeroScripts | undefined> {
+  try {
+    const ok = await redis.eval("return redis.call('LMOVE', KEYS[1], KEYS[1], 'LEFT', 'LEFT') or 1", 1, '{hero-probe}');
+    if (ok !== 1 && ok !== null) return undefined;
+  } catch {
+    return undefined;
+  }
+  redis.defineCommand('take', { numberOfKeys: 2, lua: TAKE_ONLY });
+  redis.defineCommand('finishTake', { numberOfKeys: 4, lua: FINISH_TAKE });
+  return redis as unknown as HeroScripts;
 }
 
 class AbortError extends Error {

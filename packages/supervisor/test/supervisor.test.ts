@@ -229,4 +229,36 @@ describe.each(backends)('supervisor on $name', (backend) => {
     }
     expect((await c.getRunnerStatus('sdk')).instances).toBe(0);
   });
+
+  it('works the same without Lua scripts (plain commands)', async () => {
+    const dir = await tempDir();
+    const redis = await backend.start(dir);
+    const sv = await startSupervisor(redis.url);
+    const c = sv.client(USER);
+    await sv.client(REGISTER).registerRunner('plain');
+    const runner = createRunner({
+      name: 'plain',
+      redis: redis.url,
+      concurrency: 3,
+      scripts: false,
+      handler: async (job, { signal }) => {
+        if (job.payload === 'hang') await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+        if (job.payload === 'fail') throw new Error('nope');
+        return job.payload.toUpperCase();
+      },
+    });
+    await runner.ready;
+    try {
+      const ids = await c.createJobs(Array.from({ length: 20 }, (_, i) => ({ runner: 'plain', payload: `j${i}` })), { start: true });
+      expect(await Promise.all(ids.map((id) => c.jobResult(id, 30)))).toEqual(ids.map((_, i) => ({ success: `J${i}` })));
+      expect(await c.runJob({ runner: 'plain', payload: 'fail' })).toEqual({ error: 'nope' });
+      const hang = await c.createJob({ runner: 'plain', payload: 'hang' }, { start: true });
+      await until(async () => (await c.jobStatus(hang)).status === 'started', 20_000, 'started');
+      await c.stopJob(hang);
+      expect(await c.jobResult(hang, 20)).toEqual({ error: 'stopped' });
+      await expect(c.createJobs([{ runner: 'plain', payload: 'ok' }, { runner: 'ghost', payload: 'x' }])).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    } finally {
+      await runner.close();
+    }
+  });
 });

@@ -22,7 +22,7 @@ export const destinationSchema = z
         .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
         .describe('The hex encoded public key of the receiver node'),
     }),
-  ])
+  ], { error: 'destination must be {"ip": "<overlay IPv6>"} or {"pk": "<64 hex public key>"}' })
   .describe('MessageDestination: {ip} or {pk}');
 
 export const pushBodySchema = z

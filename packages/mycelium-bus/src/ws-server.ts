@@ -29,7 +29,11 @@ export function createWsRpc(maxPayload: number): WsRpc {
     const ac = new AbortController();
     const calls = new Map<string | number, AbortController>();
     const transport = (req.socket as net.Socket).remoteFamily ? 'tcp' : 'unix';
-    ws.on('close', () => ac.abort());
+    ws.on('close', () => {
+      ac.abort();
+      for (const c of calls.values()) c.abort();
+      calls.clear();
+    });
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       let msg: unknown;
@@ -51,7 +55,7 @@ export function createWsRpc(maxPayload: number): WsRpc {
       if (callId !== undefined) {
         const own = new AbortController();
         calls.set(callId, own);
-        signal = AbortSignal.any([ac.signal, own.signal]);
+        signal = own.signal;
       }
       void rpc!.dispatch(msg, { headers: req.headers, signal, transport }).then((out) => {
         if (callId !== undefined) calls.delete(callId);

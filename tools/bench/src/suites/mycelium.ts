@@ -16,7 +16,7 @@ const CONSUMERS = 8;
 const PAYLOAD = Buffer.alloc(128, 'x').toString('base64');
 const TOPIC = Buffer.from('bench.q').toString('base64');
 /** Untimed run after setup so every contender is measured warm (JIT, connections). */
-const WARMUP_MS = 2000;
+const WARMUP_MS = 5000;
 
 /** Shared driver: throughput with concurrent producers/consumers, then sequential request/reply. */
 interface Pattern {

@@ -125,6 +125,8 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     stop.abort();
     clearInterval(sweeper);
     bus.close();
+    // let the answers to ended long polls go out before the WebSocket connections close
+    await new Promise((r) => setImmediate(r));
     ws.close();
     const errors: unknown[] = [];
     for (const l of listeners) await l.close().catch((e: unknown) => errors.push(e));

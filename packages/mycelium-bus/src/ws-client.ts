@@ -46,12 +46,16 @@ export class WsRpcClient {
           // connection the caller chose, so the masking (a proxy-cache defence) buys nothing
           generateMask: (mask) => mask.fill(0),
         });
+        let opened = false;
         ws.once('open', () => {
+          opened = true;
           this.ws = ws;
           this.opening = undefined;
           resolve(ws);
         });
-        ws.once('error', (err) => {
+        // kept for the connection's whole life: an 'error' without a listener would throw
+        ws.on('error', (err) => {
+          if (opened) return; // 'close' follows and fails what is pending
           this.opening = undefined;
           reject(new UnavailableError(`cannot reach ${this.url}: ${err.message}`, { cause: err }));
         });

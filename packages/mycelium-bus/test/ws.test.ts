@@ -75,3 +75,35 @@ describe('JSON-RPC over WebSocket', () => {
     expect((await c.popMessage({ timeout: 5 }))?.payload.toString()).toBe('kept');
   });
 });
+
+describe('WebSocket reconnects', () => {
+  it('fails pending calls when the bus stops and reconnects once it is back', async () => {
+    const { configSchema, run } = await import('../src/index.js');
+    const path = await import('node:path');
+    const { tempDir } = await import('./helpers.js');
+    const dir = await tempDir();
+    const config = configSchema.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'd') });
+    const start = async () => {
+      const ac = new AbortController();
+      let ready!: () => void;
+      const p = new Promise<void>((r) => (ready = r));
+      const done = run(config, ac.signal, { onReady: () => ready() });
+      await p;
+      return { ac, done };
+    };
+    const first = await start();
+    const c = wsClient(path.join(dir, 's', 'mycelium', 'rpc.sock'));
+    const before = await c.getInfo();
+    const waiting = c.popMessage({ timeout: 60 }).catch((e: { code: string }) => e.code);
+    await new Promise((r) => setTimeout(r, 50));
+    first.ac.abort();
+    await first.done;
+    // the bus answered the long poll with "no message" or the connection dropped
+    expect(await waiting).toBeNull();
+    await expect(c.getInfo()).rejects.toMatchObject({ code: 'HERO_UNAVAILABLE' });
+    const second = await start();
+    expect((await c.getInfo()).nodePubkey).toBe(before.nodePubkey);
+    second.ac.abort();
+    await second.done;
+  });
+});

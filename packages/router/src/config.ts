@@ -50,7 +50,7 @@ export const configSchema = z.strictObject({
     .default(0)
     .describe('Close a proxied exchange when no byte moves for this long (0: no limit; SSE and WebSockets stay open)'),
   max_idle: z.number().int().min(0).default(256).describe('Most idle keep-alive connections kept per upstream socket'),
-  keep_alive_ms: z.number().int().min(0).default(30_000).describe('How long an idle pooled upstream connection is kept'),
+  keep_alive_ms: z.number().int().min(0).default(4_000).describe('How long an idle pooled upstream connection is kept (below the upstream keep-alive timeout; Node servers use 5 s)'),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -259,6 +259,7 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
         if (value.toLowerCase().endsWith('chunked')) chunked = true;
         else return undefined;
       } else if (lower === 'connection') {
+        if (value === 'keep-alive') continue;
         const tokens: string[] = [];
         connectionTokens(value, tokens);
         for (const t of tokens) {

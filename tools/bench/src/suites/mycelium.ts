@@ -49,9 +49,10 @@ async function measure(p: Pattern, durationMs: number): Promise<Measurement> {
   const ac = new AbortController();
   const serving = p.serve(ac.signal);
   const lat: number[] = [];
+  const warm = performance.now() + 300;
+  for (let i = 0; i < 200 && performance.now() < warm; i++) await p.request();
   const rEnd = performance.now() + durationMs / 2;
-  for (let i = 0; i < 200; i++) await p.request(); // warm-up
-  while (performance.now() < rEnd) {
+  while (performance.now() < rEnd || lat.length < 200) {
     const t = performance.now();
     await p.request();
     lat.push(performance.now() - t);

@@ -155,7 +155,7 @@ const PAGE = `<!doctype html>
   // ---- editor -----------------------------------------------------------------------
   let current = null; // { path, sha256 }
   let dirty = false;
-  async function openFile(path) {
+  async function openFile(path, line) {
     if (dirty && !confirm('Discard unsaved changes to ' + current.path + '?')) return;
     const f = await rpc('file.read', { path });
     if (f.encoding !== 'utf8') { status(path + ' is binary; not opened', true); return; }
@@ -170,6 +170,17 @@ const PAGE = `<!doctype html>
     document.querySelectorAll('.tree-item.active').forEach((n) => n.classList.remove('active'));
     document.querySelectorAll('.tree-item').forEach((n) => { if (n.getAttribute('data-path') === f.path) n.classList.add('active'); });
     status('opened ' + f.path + ' (' + f.size + ' bytes)');
+    if (line) goToLine(line);
+  }
+  function goToLine(line) {
+    const ed = $('editor');
+    const lines = ed.value.split('\\n');
+    let start = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+    const end = start + (lines[line - 1] || '').length;
+    ed.focus();
+    ed.setSelectionRange(start, end);
+    ed.scrollTop = Math.max(0, (line - 5) * parseFloat(getComputedStyle(ed).lineHeight || '18'));
   }
   async function save() {
     if (!current) return;
@@ -315,7 +326,7 @@ const PAGE = `<!doctype html>
     list.replaceChildren();
     for (const m of r.matches) {
       const d = el('div', { 'data-path': m.path }, m.path + ':' + m.line + '  ' + m.text.trim());
-      d.onclick = () => openFile(m.path).catch(fail);
+      d.onclick = () => openFile(m.path, m.line).catch(fail);
       list.appendChild(d);
     }
     status(r.matches.length + ' match(es) in ' + r.files_scanned + ' file(s)' + (r.truncated ? ' (truncated)' : ''));

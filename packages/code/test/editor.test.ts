@@ -82,6 +82,8 @@ describe('editor UI', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(base + '/');
+    // a broken page script fails here at once (it is parsed before 'load') instead of timing out later
+    expect(errors).toEqual([]);
     await page.waitForSelector('body[data-ready="1"]');
     await expect.poll(() => page.textContent('#root')).toContain('2 repositories');
 
@@ -156,6 +158,11 @@ describe('editor UI', () => {
     await page.click('#search');
     await page.click('#results > div[data-path="group/beta/main.py"]');
     await expect.poll(() => page.inputValue('#editor')).toBe('print("beta")\n');
+    // the hit's line is selected
+    expect(await page.$eval('#editor', (e) => {
+      const t = e as unknown as { value: string; selectionStart: number; selectionEnd: number };
+      return t.value.slice(t.selectionStart, t.selectionEnd);
+    })).toBe('print("beta")');
     expect(errors).toEqual([]);
   });
 });

@@ -57,6 +57,17 @@ export function statusInfo(job: Job): JobStatusInfo {
   return out;
 }
 
+interface PendingCreate {
+  job: Omit<Job, 'status' | 'attempts' | 'created_at' | 'updated_at'>;
+  key: string;
+  iso: string;
+  ms: number;
+  status: JobStatus;
+  dispatch: boolean;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 /** Job hash operations shared by the RPC methods, the reaper and tests. */
 export class JobStore {
   constructor(
@@ -73,25 +84,55 @@ export class JobStore {
     const now = new Date();
     const iso = now.toISOString();
     const status: JobStatus = dispatch ? 'dispatched' : 'created';
-    const m = this.redis.multi();
-    m.hset(key, {
-      id: job.id,
-      caller_id: job.caller_id,
-      context_id: job.context_id,
-      payload: job.payload,
-      runner: job.runner,
-      executor: job.executor,
-      timeout: String(job.timeout),
-      env_vars: JSON.stringify(job.env_vars),
-      created_at: iso,
-      updated_at: iso,
-      status,
-      attempts: '0',
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({ job, key, iso, ms: now.getTime(), status, dispatch, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flushCreates());
     });
-    m.zadd(this.k.jobIndex, now.getTime(), job.id);
-    if (dispatch) m.rpush(this.k.workQueue(job.runner), job.id);
-    await exec(m);
     return { ...job, created_at: iso, updated_at: iso, status, attempts: 0 };
+  }
+
+  /** Creates waiting in this tick, written in one MULTI (a JSON-RPC batch becomes one round trip). */
+  private pending: PendingCreate[] = [];
+
+  private async flushCreates(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const m = this.redis.multi();
+    for (const p of batch) {
+      const { job } = p;
+      m.hset(p.key, {
+        id: job.id,
+        caller_id: job.caller_id,
+        context_id: job.context_id,
+        payload: job.payload,
+        runner: job.runner,
+        executor: job.executor,
+        timeout: String(job.timeout),
+        env_vars: JSON.stringify(job.env_vars),
+        created_at: p.iso,
+        updated_at: p.iso,
+        status: p.status,
+        attempts: '0',
+      });
+      m.zadd(this.k.jobIndex, p.ms, job.id);
+      if (p.dispatch) m.rpush(this.k.workQueue(job.runner), job.id);
+    }
+    let res: [Error | null, unknown][] | null;
+    try {
+      res = await m.exec();
+      if (!res) throw new Error('transaction aborted');
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    let at = 0;
+    for (const p of batch) {
+      const n = p.dispatch ? 3 : 2;
+      const err = res.slice(at, at + n).find(([e]) => e)?.[0];
+      at += n;
+      if (err) p.reject(err);
+      else p.resolve();
+    }
   }
 
   async get(id: string): Promise<Job> {

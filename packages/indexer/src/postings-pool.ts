@@ -78,26 +78,38 @@ export class PostingsPool {
     this.df.data[t]!++;
   }
 
-  /** Terms in ascending order with their postings and positions. */
+  // scratch arrays reused for every term yielded by sorted()
+  private sDocs = new Uint32Array(1024);
+  private sFreqs = new Uint32Array(1024);
+  private sPos = new Uint32Array(4096);
+
+  /** Terms in ascending order with their postings and positions (views valid until the next one). */
   *sorted(): Iterable<TermPostings> {
-    const order = this.terms.map((_, i) => i).sort((a, b) => (this.terms[a]! < this.terms[b]! ? -1 : 1));
-    for (const t of order) {
+    // the built-in comparison of strings is much faster than a comparator callback
+    const order = [...this.terms].sort();
+    for (const term of order) {
+      const t = this.termIds.get(term)!;
       const df = this.df.data[t]!;
       if (df === 0) continue;
-      const docs = new Uint32Array(df);
-      const freqs = new Uint32Array(df);
+      if (df > this.sDocs.length) {
+        this.sDocs = new Uint32Array(df * 2);
+        this.sFreqs = new Uint32Array(df * 2);
+      }
+      const docs = this.sDocs;
+      const freqs = this.sFreqs;
       let total = 0;
       for (let e = this.head.data[t]!, k = 0; e !== -1; e = this.eNext.data[e]!, k++) {
         docs[k] = this.eDoc.data[e]!;
         freqs[k] = this.eFreq.data[e]!;
         total += freqs[k]!;
       }
-      const positions = new Uint32Array(total);
+      if (total > this.sPos.length) this.sPos = new Uint32Array(total * 2);
+      const positions = this.sPos;
       let k = 0;
       for (let e = this.head.data[t]!; e !== -1; e = this.eNext.data[e]!) {
         for (let p = this.ePosHead.data[e]!; p !== -1; p = this.pNext.data[p]!) positions[k++] = this.pVal.data[p]!;
       }
-      yield { term: this.terms[t]!, docs, freqs, positions };
+      yield { term, docs: docs.subarray(0, df), freqs: freqs.subarray(0, df), positions: positions.subarray(0, total) };
     }
   }
 }

@@ -8,7 +8,7 @@ export const SEG_TAIL = Buffer.from('HEROEND1');
 /** Dictionary entries per block: only each block's first term is kept in memory. */
 export const DICT_BLOCK = 64;
 
-/** One term's postings: ascending doc numbers, term frequencies, and positions per doc. */
+/** One term's postings: ascending doc numbers, term frequencies, and positions per doc (may be views the producer reuses). */
 export interface TermPostings {
   term: string;
   docs: Uint32Array;
@@ -63,7 +63,7 @@ export interface Footer {
   fields: Record<string, FooterField>;
 }
 
-const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /**
  * Writes a segment file: stored docs, ids, per-field norms/columns/dictionary/postings, and a
@@ -72,22 +72,29 @@ const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.by
 export function writeSegment(file: string, src: SegmentSource): number {
   const fd = fs.openSync(file, 'wx', 0o600);
   let pos = 0;
-  const pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    if (pending.length === 0) return;
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+  // bytes are copied into a staging buffer as they come, so callers may reuse their arrays
+  const stage = Buffer.allocUnsafe(1 << 20);
+  let staged = 0;
+  const writeAll = (buf: Uint8Array) => {
     let off = 0;
     while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
-    pending.length = 0;
-    pendingBytes = 0;
   };
-  const write = (buf: Buffer): [number, number] => {
+  const flush = () => {
+    if (staged) writeAll(stage.subarray(0, staged));
+    staged = 0;
+  };
+  const write = (buf: Uint8Array): [number, number] => {
     const at = pos;
-    pending.push(buf);
-    pendingBytes += buf.length;
     pos += buf.length;
-    if (pendingBytes >= 1 << 20) flush();
+    if (buf.length > stage.length - staged) {
+      flush();
+      if (buf.length > stage.length) {
+        writeAll(buf);
+        return [at, buf.length];
+      }
+    }
+    stage.set(buf, staged);
+    staged += buf.length;
     return [at, buf.length];
   };
   try {

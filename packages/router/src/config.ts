@@ -49,6 +49,12 @@ export const configSchema = z.strictObject({
     .min(0)
     .default(0)
     .describe('Close a proxied exchange when no byte moves for this long (0: no limit; SSE and WebSockets stay open)'),
+  client_timeout_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(75_000)
+    .describe('Close a client connection that is idle, or stuck sending a request head, for this long (0: never)'),
   max_idle: z.number().int().min(0).default(256).describe('Most idle keep-alive connections kept per upstream socket'),
   keep_alive_ms: z.number().int().min(0).default(4_000).describe('How long an idle pooled upstream connection is kept (below the upstream keep-alive timeout; Node servers use 5 s)'),
 });

@@ -145,6 +145,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
         idleTimeoutMs: config.idle_timeout_ms,
         maxIdle: config.max_idle,
         keepAliveMs: config.keep_alive_ms,
+        clientTimeoutMs: config.client_timeout_ms,
         logger,
       });
       tcp = await listenTcpEntry({ ...listen, tls, engine });

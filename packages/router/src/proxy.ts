@@ -31,6 +31,8 @@ export interface ProxyOptions {
   maxIdle: number;
   /** How long an idle pooled connection is kept. */
   keepAliveMs: number;
+  /** Close a client connection that sent nothing (or only part of a head) for this long; 0 = never. */
+  clientTimeoutMs: number;
   logger?: Logger;
 }
 
@@ -403,9 +405,12 @@ class ClientConn {
   private waiting = false;
   private pausedBy: Exchange | undefined;
   readonly remote: string;
+  /** Coarse time of the last byte received or the last answer sent. */
+  lastActive: number;
 
   constructor(private readonly engine: ProxyEngine, readonly sock: Duplex & { remoteAddress?: string }) {
     this.remote = sock.remoteAddress ?? '';
+    this.lastActive = engine.now;
     sock.on('data', this.onData);
     sock.on('drain', this.onDrain);
     sock.on('error', () => {});
@@ -413,6 +418,7 @@ class ClientConn {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    this.lastActive = this.engine.now;
     const ex = this.ex;
     if (ex && !ex.reqDone) return ex.feedBody(chunk);
     this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
@@ -462,6 +468,7 @@ class ClientConn {
   afterExchange(ex: Exchange): void {
     if (this.ex !== ex) return;
     this.ex = undefined;
+    this.lastActive = this.engine.now;
     if (this.pausedBy) {
       this.pausedBy = undefined;
       this.sock.resume();
@@ -604,6 +611,10 @@ export class ProxyEngine {
   readonly inflight = new Set<Exchange>();
   readonly conns = new Set<ClientConn>();
   closing = false;
+  /** Coarse clock (ms), updated by the sweep. */
+  now = Date.now();
+  private readonly clientTimeoutMs: number;
+  private ticks = 0;
   private readonly maxIdle: number;
   private readonly keepAliveMs: number;
   private readonly sweep: NodeJS.Timeout;
@@ -618,6 +629,7 @@ export class ProxyEngine {
     this.upstreamTimeoutMs = o.upstreamTimeoutMs;
     this.idleTimeoutMs = o.idleTimeoutMs;
     this.maxIdle = o.maxIdle;
+    this.clientTimeoutMs = o.clientTimeoutMs;
     this.keepAliveMs = o.keepAliveMs;
     const period = Math.max(10, Math.min(250, (o.upstreamTimeoutMs || 1000) / 4, (o.idleTimeoutMs || 1000) / 4));
     this.sweep = setInterval(() => this.tick(), period);
@@ -666,7 +678,13 @@ export class ProxyEngine {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = (this.now = Date.now());
+    if (this.clientTimeoutMs > 0 && ++this.ticks % 4 === 0) {
+      // idle keep-alive connections and clients stuck sending a request head
+      for (const c of this.conns) {
+        if (c.idle && now - c.lastActive > this.clientTimeoutMs) c.sock.destroy();
+      }
+    }
     for (const ex of this.inflight) {
       if (ex.deadline !== 0 && now > ex.deadline) ex.timeout();
       else if (this.idleTimeoutMs > 0 && now - ex.lastActivity > this.idleTimeoutMs) ex.fail(504, `${ex.entry.prefix} idle for ${this.idleTimeoutMs} ms`);

@@ -322,6 +322,17 @@ describe('proxy', () => {
     expect((await request(r.port, 'GET', '/hero_ok/http/fine')).status).toBe(200);
   });
 
+  it('closes client connections that stay idle or never finish their head', async () => {
+    const r = await startRouter({ client_timeout_ms: 300 });
+    await upstream(r.socketDir, 'hero_c', 'http', (_q, res) => json(res, 200, { ok: true }));
+    // a slow client: part of a head, then nothing
+    const partial = await rawExchange(r.port, 'GET /hero_c/http/ HTTP/1.1\r\nHost: x\r\n');
+    expect(partial).toBe('');
+    // an idle keep-alive connection after a complete exchange
+    const idle = await rawExchange(r.port, 'GET /hero_c/http/ HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(idle).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"ok":true\}$/);
+  });
+
   it('speaks HTTP/1.0, HEAD, pipelining and 100-continue', async () => {
     const r = await startRouter();
     let count = 0;

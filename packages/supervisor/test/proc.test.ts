@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { USER, redisServerBackend, startSupervisor, tempDir, until } from './helpers.js';
+
+async function startProc(dir: string): Promise<string | undefined> {
+  let mod: { run?: (c: unknown, s: AbortSignal, ctx: { onReady?: (i: { sockets: Record<string, string> }) => void }) => Promise<void>; configSchema?: { parse(x: unknown): unknown } };
+  try {
+    const name = '@hero/proc';
+    mod = (await import(name)) as typeof mod;
+  } catch {
+    return undefined;
+  }
+  if (!mod.run || !mod.configSchema) return undefined;
+  const ac = new AbortController();
+  let done!: Promise<void>;
+  const sock = await new Promise<string>((resolve, reject) => {
+    done = mod.run!(
+      mod.configSchema!.parse({ socket_dir: path.join(dir, 'ps'), data_dir: path.join(dir, 'pd'), config_dir: path.join(dir, 'pc') }),
+      ac.signal,
+      { onReady: (i) => resolve(i.sockets.rpc!) },
+    );
+    done.catch(reject);
+  });
+  onTestFinished(async () => {
+    ac.abort();
+    await done;
+  });
+  return sock;
+}
+
+describe('process_manager = "proc"', () => {
+  it('runs a runner as a hero_proc service', async (ctx) => {
+    const dir = await tempDir();
+    const procSock = await startProc(dir);
+    if (!procSock) return ctx.skip();
+    const redis = await redisServerBackend.start(dir);
+    const sv = await startSupervisor(redis.url, {
+      proc_socket: procSock,
+      runners: [{ name: 'pcmd', process_manager: 'proc', concurrency: 2, env: { HERO_RUNNER_HEARTBEAT_MS: '200' } }],
+    });
+    const admin = sv.client();
+    const c = sv.client(USER);
+    await until(async () => (await c.getRunnerStatus('pcmd')).instances === 1, 60_000, 'proc runner up');
+    const st = await admin.getRunnerStatus('pcmd');
+    expect(st).toMatchObject({ manager: 'proc', state: 'running' });
+    expect(await c.runJob({ runner: 'pcmd', payload: 'echo via proc', timeout: 30 })).toEqual({ success: 'via proc\n' });
+    await admin.stopRunner('pcmd');
+    expect((await admin.getRunnerStatus('pcmd')).state).not.toBe('running');
+    await until(async () => (await c.getRunnerStatus('pcmd')).instances === 0, 30_000, 'proc runner down');
+  });
+});

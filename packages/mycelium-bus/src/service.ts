@@ -13,6 +13,9 @@ import { isMessageId, newMessageId } from './message-id.js';
 import type { TopicRules } from './topics.js';
 import type { Upstream } from './upstream.js';
 
+/** Sender keys remembered for `getPublicKeyFromIp` (most recent kept). */
+const KNOWN_KEYS = 10_000;
+
 /** Mycelium topics are at most 255 bytes. */
 export const MAX_TOPIC_BYTES = 255;
 
@@ -287,7 +290,11 @@ export class MessageService {
     }
     let key = '';
     if (m.topic !== undefined && m.topic !== null) key = Buffer.from(m.topic, 'base64').toString('latin1');
-    if (typeof m.srcPk === 'string') this.knownKeys.set(formatIpv6(src), m.srcPk);
+    if (typeof m.srcPk === 'string' && /^[0-9a-f]{64}$/.test(m.srcPk)) {
+      this.knownKeys.delete(formatIpv6(src));
+      this.knownKeys.set(formatIpv6(src), m.srcPk);
+      if (this.knownKeys.size > KNOWN_KEYS) this.knownKeys.delete(this.knownKeys.keys().next().value!);
+    }
     this.accept(
       {
         id: m.id,

@@ -208,6 +208,27 @@ describe('messages over JSON-RPC', () => {
     await client.removeTopicForwardSocket('fwd');
     expect(await client.getTopicForwardSocket('fwd')).toBeNull();
   });
+
+  it('getMessageInfo shows pending while a forward socket works, then read', async () => {
+    const { client, dir } = await startBus();
+    const sockPath = path.join(dir, 'slow.sock');
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const srv = net.createServer((c) => {
+      c.on('data', () => {});
+      c.on('end', () => void released.then(() => c.end()));
+    });
+    await new Promise<void>((r) => srv.listen(sockPath, r));
+    onTestFinished(() => new Promise<void>((r) => srv.close(() => r())));
+    await client.setTopicForwardSocket('slow', sockPath);
+    const { nodePubkey } = await client.getInfo();
+    const id = await client.send({ dst: nodePubkey, topic: 'slow', payload: 'work' });
+    expect((await client.getMessageInfo(id)).state).toBe('pending');
+    release();
+    await expect.poll(async () => (await client.getMessageInfo(id)).state, { timeout: 20_000 }).toBe('read');
+    // an empty answer sends no reply
+    expect(await client.popMessage()).toBeNull();
+  });
 });
 
 describe('messages over REST', () => {

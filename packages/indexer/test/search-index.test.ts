@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bm25, idf } from '../src/bm25.js';
 import { checkSchema } from '../src/schema.js';
 import { SearchIndex } from '../src/search-index.js';
 import { BOOKS, BOOK_SCHEMA, indexOptions, tempDir } from './helpers.js';
@@ -26,6 +27,30 @@ describe('SearchIndex queries', () => {
     expect(ids(idx.search({ query: 'dog' }))).toEqual(['b2', 'b1']);
     // a title match beats a body-only match of the same word
     expect(ids(idx.search({ query: 'brown' }))[0]).toBe('b1');
+  });
+
+  it('scores exactly as BM25 with coordination on a hand-checked corpus', async () => {
+    const dir = path.join(await tempDir(), 'tiny');
+    const idx = SearchIndex.create('tiny', dir, checkSchema({ fields: { body: { type: 'text' } }, language: 'none' }, 'english'), indexOptions());
+    idx.add([
+      { id: 'd1', body: 'apple banana' },
+      { id: 'd2', body: 'apple apple cherry' },
+      { id: 'd3', body: 'banana cherry cherry cherry' },
+    ]);
+    idx.commit();
+    // N = 3, avgdl = 3; apple: df 2, cherry: df 2
+    const w = idf(3, 2);
+    const r4 = (x: number) => Math.round(x * 10000) / 10000;
+    const apple = idx.search({ query: 'apple' }).hits.map((h) => [h.id, h.score]);
+    expect(apple).toEqual([['d2', r4(bm25(2, 3, 3, w))], ['d1', r4(bm25(1, 2, 3, w))]]);
+    // an optional clause scales by the share of clauses matched: d2 has both words
+    const both = idx.search({ query: 'apple cherry' }).hits.map((h) => [h.id, h.score]);
+    expect(both).toEqual([
+      ['d2', r4(bm25(2, 3, 3, w) + bm25(1, 3, 3, w))],
+      ['d3', r4(bm25(3, 4, 3, w) / 2)],
+      ['d1', r4(bm25(1, 2, 3, w) / 2)],
+    ]);
+    idx.close();
   });
 
   it('term, phrase, boolean, field, prefix, fuzzy and range queries', async () => {

@@ -229,7 +229,7 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
         try {
           await withRedis(() => store.create(job, true, p.job.id === undefined));
         } catch (err) {
-          w.checkNow();
+          w.cancel();
           throw err;
         }
         const done = await w.promise;

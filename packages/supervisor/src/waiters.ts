@@ -52,7 +52,7 @@ export class Waiters {
    * Resolves with the job once it has ended, or undefined after `timeoutMs` (0 = no limit) or
    * when `signal` aborts. Register before dispatching so the end cannot be missed.
    */
-  wait(id: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<Job | undefined>; checkNow: () => void } {
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<Job | undefined>; checkNow: () => void; cancel: () => void } {
     let timer: NodeJS.Timeout | undefined;
     let w!: Waiter;
     const promise = new Promise<Job | undefined>((resolve) => {
@@ -72,6 +72,6 @@ export class Waiters {
       if (timeoutMs > 0) timer = setTimeout(() => finish(undefined), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    return { promise, checkNow: () => void this.check(id) };
+    return { promise, checkNow: () => void this.check(id), cancel: () => w.resolve(undefined) };
   }
 }

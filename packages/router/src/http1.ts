@@ -4,21 +4,27 @@
  * that finds where a chunked body ends without copying it.
  */
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) plus the proxy-specific ones nginx also drops. */
-const HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) plus the proxy-specific ones nginx also drops
+ * (a switch: no hashing of each header name).
+ */
+function isHop(lower: string): boolean {
+  switch (lower) {
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-connection':
+    case 'proxy-authenticate':
+    case 'proxy-authorization':
+    case 'te':
+    case 'trailer':
+    case 'transfer-encoding':
+    case 'upgrade':
+      return true;
+    default:
+      return false;
+  }
+}
 
-/** Headers the router sets itself: a client's own values are dropped (X-Forwarded-For is appended to). */
-const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-hero-context']);
 
 /** True for an RFC 9110 token character. */
 function isTokenChar(c: number): boolean {
@@ -155,8 +161,17 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
       case 'x-forwarded-for':
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         continue;
-      default:
-        if (HOP.has(lower) || OWN.has(lower)) continue;
+      case 'keep-alive':
+      case 'proxy-connection':
+      case 'proxy-authenticate':
+      case 'proxy-authorization':
+      case 'te':
+      case 'trailer':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-host':
+      case 'x-forwarded-prefix':
+      case 'x-hero-context':
+        continue;
     }
     headers.push(name, value);
   }
@@ -253,7 +268,7 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
       const n = Number(h.slice(colon + 1).trim());
       if (!Number.isInteger(n) || n < 0) return undefined;
       contentLength = n;
-    } else if (HOP.has(lower)) {
+    } else if (isHop(lower)) {
       const value = h.slice(colon + 1).trim();
       if (lower === 'transfer-encoding') {
         if (value.toLowerCase().endsWith('chunked')) chunked = true;

@@ -79,28 +79,40 @@ function ms(v: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
 }
 
-async function wrk(url: string, connections: number, seconds: number): Promise<Measurement> {
+/** CPU time (user + system) a process has used, in seconds. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function wrk(url: string, connections: number, seconds: number, proxyPid?: number): Promise<Measurement> {
+  const cpu0 = proxyPid ? await cpuSeconds(proxyPid) : 0;
   const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { maxBuffer: 1 << 20 });
+  const cpu1 = proxyPid ? await cpuSeconds(proxyPid) : 0;
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const p50 = ms(/\s50%\s+(\S+)/.exec(stdout)?.[1] ?? '');
   const p99 = ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? /Socket errors: (.*)/.exec(stdout)?.[1];
   if (errors) throw new Error(`wrk ${url}: ${errors} errors\n${stdout}`);
-  return { rps, p50, p99 };
+  return { rps, p50, p99, cpu: proxyPid ? ((cpu1 - cpu0) * 1e6) / requests : NaN };
 }
 
 export const suite: Suite = {
   name: 'router',
   description:
     'HTTP GET of a small JSON reply with wrk (1 thread, keep-alive): the upstream on its own TCP port, through nginx (1 worker, proxy_pass to the Unix socket with keepalive) and through hero_router',
-  rounds: 5,
+  rounds: 7,
   metrics: [
     { key: 'rps', label: 'requests/s', unit: 'req/s', better: 'higher' },
     { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower' },
     { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower' },
+    { key: 'cpu', label: 'proxy CPU per request', unit: 'µs', better: 'lower' },
   ],
   contenders: async ({ args }) => {
-    const seconds = Number(args.duration ?? 5);
+    const seconds = Number(args.duration ?? 4);
     const connections = Number(args.connections ?? 32);
     const verbose = args.verbose === '1';
     let dir = '';
@@ -155,17 +167,24 @@ export const suite: Suite = {
       for (const c of [router, nginx, upstream]) if (c) await stopProcess(c);
       if (dir) await fs.rm(dir, { recursive: true, force: true });
     };
-    const contender = (name: string, role: 'anchor' | 'hero', url: () => string, first = false, last = false): Contender => ({
+    const contender = (
+      name: string,
+      role: 'anchor' | 'hero',
+      url: () => string,
+      pid: () => number | undefined,
+      first = false,
+      last = false,
+    ): Contender => ({
       name,
       role,
       setup: first ? setup : undefined,
-      run: () => wrk(url(), connections, seconds),
+      run: () => wrk(url(), connections, seconds, pid()),
       teardown: last ? teardown : undefined,
     });
     return [
-      contender('nginx', 'anchor', () => `http://127.0.0.1:${ports.nginx}/bench/http/`, true),
-      contender('hero_router', 'hero', () => `http://127.0.0.1:${ports.router}/bench/http/`),
-      contender('upstream direct', 'hero', () => `http://127.0.0.1:${ports.direct}/`, false, true),
+      contender('nginx', 'anchor', () => `http://127.0.0.1:${ports.nginx}/bench/http/`, () => nginx?.pid, true),
+      contender('hero_router', 'hero', () => `http://127.0.0.1:${ports.router}/bench/http/`, () => router?.pid),
+      contender('upstream direct', 'hero', () => `http://127.0.0.1:${ports.direct}/`, () => undefined, false, true),
     ];
   },
 };

@@ -95,6 +95,8 @@ export class Bus {
   private waiters: Waiter[] = [];
   private readonly replyWaiters = new Map<string, (m: InboundMessage | undefined) => void>();
   readonly records = new Map<string, OutRecord>();
+  /** Record ids oldest first: a Map's own order gets slow to walk from the front after many deletes. */
+  private readonly recordOrder = new Fifo<string>();
   private seq = 0;
   private closed = false;
 
@@ -115,11 +117,9 @@ export class Bus {
 
   /** Remembers a sender-side record, dropping the oldest beyond the cap. */
   addRecord(id: string, r: OutRecord): void {
+    if (!this.records.has(id)) this.recordOrder.push(id);
     this.records.set(id, r);
-    if (this.records.size > this.limits.maxRecords) {
-      const oldest = this.records.keys().next().value;
-      if (oldest !== undefined) this.records.delete(oldest);
-    }
+    while (this.records.size > this.limits.maxRecords) this.records.delete(this.recordOrder.shift()!);
   }
 
   /**
@@ -314,15 +314,12 @@ export class Bus {
     const nowSecs = Math.floor(now / 1000);
     // records outlive their deadline so senders can still ask what became of a message
     const keepSecs = Math.max(300, Math.ceil(this.limits.messageTtlMs / 1000));
-    for (const [id, r] of this.records) {
-      // records are in creation order: stop at the first one still worth keeping
-      if (r.deadline + keepSecs > nowSecs) break;
-      if (r.state === 'pending') r.state = 'aborted';
+    for (let id = this.recordOrder.peek(); id !== undefined; id = this.recordOrder.peek()) {
+      const r = this.records.get(id);
+      // ids are in creation order: stop at the first record still worth keeping
+      if (r && r.deadline + keepSecs > nowSecs) break;
+      this.recordOrder.shift();
       this.records.delete(id);
-    }
-    for (const r of this.records.values()) {
-      if (r.deadline > nowSecs) break;
-      if (r.state === 'pending' && !r.upstream) r.state = 'aborted';
     }
     return dropped;
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bm25, idf } from '../src/bm25.js';
 import { checkSchema } from '../src/schema.js';
+import { LruCache } from '../src/lru-cache.js';
 import { SearchIndex } from '../src/search-index.js';
 import { BOOKS, BOOK_SCHEMA, indexOptions, tempDir } from './helpers.js';
 
@@ -178,6 +179,17 @@ describe('SearchIndex queries', () => {
     const files = fs.readdirSync(dir).sort();
     expect(files).toEqual(['MANIFEST', expect.stringMatching(/^seg-\d+\.seg$/)]);
     idx.close();
+  });
+
+  it('answers the same with a cache far smaller than the index', async () => {
+    const big = await books();
+    const tiny = await books(indexOptions({ cache: new LruCache(2048) }));
+    for (const q of ['fox', '"brown fox"', 'sear*', 'colr~1', 'dog -home', 'year:[2000 TO 2020]']) {
+      const a = big.idx.search({ query: q, facets: ['genre'], highlight: true });
+      const b = tiny.idx.search({ query: q, facets: ['genre'], highlight: true });
+      expect({ ...b, took_ms: 0 }).toEqual({ ...a, took_ms: 0 });
+    }
+    expect(tiny.opts.cache.usedBytes).toBeLessThanOrEqual(2048);
   });
 
   it('ignores torn and unreferenced files on open', async () => {

@@ -111,6 +111,34 @@ describe('hero_indexer service', () => {
     expect((await second.client.search({ db: 'books', query: 'pending' })).hits[0]!.id).toBe('b6');
   });
 
+  it('starts with a damaged index reported, and serves the others', async () => {
+    const first = await start();
+    await first.client.create('good', BOOK_SCHEMA);
+    await first.client.create('bad', BOOK_SCHEMA);
+    await first.client.add('good', BOOKS, true);
+    await first.client.add('bad', BOOKS, true);
+    await first.stop();
+    const segDir = path.join(first.dir, 'data', 'bad');
+    const seg = fs.readdirSync(segDir).find((f) => f.endsWith('.seg'))!;
+    fs.truncateSync(path.join(segDir, seg), 100);
+    const second = await start(first.dir);
+    expect((await second.client.search({ db: 'good', query: 'fox' })).total).toBe(2);
+    const err = await rpcError(second.client.info('bad'));
+    expect(err.code).toBe('HERO_CORRUPT');
+    expect(err.message).toMatch(/damaged/);
+    // a damaged index can be deleted and created again
+    await second.client.deleteDb('bad');
+    await second.client.create('bad', BOOK_SCHEMA);
+  });
+
+  it('rejects a data dir it cannot use', async () => {
+    const dir = await tempDir();
+    fs.writeFileSync(path.join(dir, 'file'), 'x');
+    const config = configSchema.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'file') });
+    await expect(run(config, new AbortController().signal)).rejects.toMatchObject({ code: 'HERO_UNAVAILABLE' });
+    expect(fs.existsSync(path.join(dir, 's', 'hero_indexer', 'rpc.sock'))).toBe(false);
+  });
+
   it('refuses unknown config keys and a second instance on the same socket', async () => {
     expect(() => configSchema.parse({ nope: 1 })).toThrow();
     const a = await start();

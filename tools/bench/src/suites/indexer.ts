@@ -117,7 +117,7 @@ function measure(name: string, make: () => Engine, mails: Mail[], items: KnownIt
         rss_mb: (after.rss - before.rss) / 2 ** 20,
         p50_us: percentile(lat, 50),
         p99_us: percentile(lat, 99),
-        mrr10: rr / items.length,
+        mrr10: (1000 * rr) / items.length,
       };
     },
   };
@@ -188,7 +188,7 @@ export const suite: Suite = {
     { key: 'rss_mb', label: 'RSS growth', unit: 'MiB', better: 'lower' },
     { key: 'p50_us', label: 'query latency p50', unit: 'µs', better: 'lower' },
     { key: 'p99_us', label: 'query latency p99', unit: 'µs', better: 'lower' },
-    { key: 'mrr10', label: 'MRR@10 known-item', unit: '0-1', better: 'higher' },
+    { key: 'mrr10', label: 'MRR@10 known-item', unit: '×1000', better: 'higher' },
   ],
   contenders: ({ args }) => {
     const mails = loadMails();

@@ -30,6 +30,8 @@ const program = new Command('hero-runner')
         namespace: o.namespace,
         concurrency: o.concurrency ?? Number(env.HERO_RUNNER_CONCURRENCY || 1),
         instance: env.HERO_RUNNER_INSTANCE || undefined,
+        drainMs: env.HERO_RUNNER_DRAIN_MS ? Number(env.HERO_RUNNER_DRAIN_MS) : undefined,
+        heartbeatMs: env.HERO_RUNNER_HEARTBEAT_MS ? Number(env.HERO_RUNNER_HEARTBEAT_MS) : undefined,
       },
       logger,
     );

@@ -54,7 +54,11 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     redis,
     k,
     runnerEnv: { HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
-    builtinCommand: config.builtin_runner_command.length ? [...config.builtin_runner_command] : builtinRunnerCommand(),
+    builtinCommand: config.builtin_runner_command.length
+      ? [...config.builtin_runner_command]
+      : config.runners.some((r) => !r.command)
+        ? builtinRunnerCommand()
+        : [],
     proc: async () => {
       // loaded on first use: only `process_manager = "proc"` runners need hero_proc
       const { ProcClient } = await import('@hero/proc/client');

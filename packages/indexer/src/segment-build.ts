@@ -144,17 +144,23 @@ export function mergeSource(parts: LiveSegment[], schema: IndexSchema): SegmentS
   });
   const n = next;
 
+  // a k-way merge of the parts' sorted dictionaries: one term in memory at a time
   const termsOf = (field: string, withPositions: boolean) =>
     function* (): Iterable<TermPostings> {
-      const all = new Set<string>();
-      for (const p of parts) for (const t of p.reader.terms(field)) all.add(t.term);
-      for (const term of [...all].sort()) {
+      const iters = parts.map((p) => p.reader.terms(field));
+      const heads = iters.map((it) => it.next());
+      for (;;) {
+        let term: string | undefined;
+        for (const h of heads) if (!h.done && (term === undefined || h.value.term < term)) term = h.value.term;
+        if (term === undefined) return;
         const docs: number[] = [];
         const freqs: number[] = [];
         const pos: number[] = [];
-        parts.forEach((p, pi) => {
-          const info = p.reader.lookup(field, term);
-          if (!info) return;
+        heads.forEach((h, pi) => {
+          if (h.done || h.value.term !== term) return;
+          const info = h.value;
+          heads[pi] = iters[pi]!.next();
+          const p = parts[pi]!;
           const post = p.reader.postings(field, info);
           const positions = withPositions ? p.reader.positions(field, info) : undefined;
           let po = 0;

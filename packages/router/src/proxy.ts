@@ -77,15 +77,15 @@ class UpConn {
   received = 0;
   reused = false;
   error: NodeJS.ErrnoException | undefined;
+  /** Where bytes go once the connection became a tunnel (WebSocket). */
+  tunnelTo: Duplex | undefined;
   readonly sock: net.Socket;
 
   constructor(readonly entry: SocketEntry, private readonly engine: ProxyEngine) {
-    const sock = (this.sock = net.connect(entry.path));
+    // reads land in one buffer shared by all upstream connections (no allocation per read):
+    // anything that must outlive the callback is copied
+    const sock = (this.sock = net.connect({ path: entry.path, onread: { buffer: engine.readBuffer, callback: this.onRead } }));
     sock.setNoDelay(true);
-    sock.on('data', (d: Buffer) => {
-      if (this.ex) this.ex.onUpData(d);
-      else sock.destroy(); // bytes on an idle connection: it is out of step, drop it
-    });
     sock.on('drain', () => this.ex?.onUpDrain());
     sock.on('error', (err: NodeJS.ErrnoException) => (this.error = err));
     sock.on('close', () => {
@@ -95,6 +95,14 @@ class UpConn {
       ex?.onUpClose(this);
     });
   }
+
+  private readonly onRead = (n: number, buf: Buffer): boolean => {
+    const d = buf.subarray(0, n);
+    if (this.tunnelTo) return this.tunnelTo.write(Buffer.from(d));
+    if (this.ex) this.ex.onUpData(d);
+    else this.sock.destroy(); // bytes on an idle connection: it is out of step, drop it
+    return true;
+  };
 
   destroy(): void {
     this.sock.destroy();
@@ -219,7 +227,7 @@ class Exchange {
     const idx = buf.indexOf(CRLF2);
     if (idx === -1) {
       if (buf.length > MAX_HEAD) return this.fail(502, `${this.entry.prefix} sent an oversized response head`);
-      this.resHeadBuf = buf;
+      this.resHeadBuf = buf === d ? Buffer.from(d) : buf;
       return;
     }
     this.resHeadBuf = undefined;
@@ -282,7 +290,7 @@ class Exchange {
       }
       this.resRemaining -= end;
     }
-    if (end > 0 && !this.conn.sock.write(end === n ? b : b.subarray(0, end)) && !done && this.up) {
+    if (end > 0 && !this.conn.sock.write(Buffer.from(end === n ? b : b.subarray(0, end))) && !done && this.up) {
       this.upPaused = true;
       this.up.sock.pause();
     }
@@ -377,20 +385,21 @@ class Exchange {
     this.engine.inflight.delete(this);
     const client = this.conn.sock;
     const upSock = up.sock;
-    upSock.removeAllListeners('data');
     upSock.removeAllListeners('drain');
     upSock.removeAllListeners('close');
     upSock.on('close', () => client.destroy());
+    upSock.on('end', () => client.end());
     this.conn.detach();
     client.on('close', () => upSock.destroy());
+    client.on('drain', () => upSock.resume());
     client.cork();
     client.write(res.head + '\r\n\r\n', 'latin1');
-    if (rest.length > 0) client.write(rest);
+    if (rest.length > 0) client.write(Buffer.from(rest));
     client.uncork();
+    up.tunnelTo = client;
     const early = this.conn.buf;
     this.conn.buf = undefined;
     if (early) upSock.write(early);
-    upSock.pipe(client);
     client.pipe(upSock);
     client.resume();
   }
@@ -611,6 +620,8 @@ export class ProxyEngine {
   readonly inflight = new Set<Exchange>();
   readonly conns = new Set<ClientConn>();
   closing = false;
+  /** Read buffer shared by every upstream connection (see UpConn). */
+  readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   /** Coarse clock (ms), updated by the sweep. */
   now = Date.now();
   private readonly clientTimeoutMs: number;

@@ -13,6 +13,15 @@ const PATHS = new Set(['/', '/rpc', '/ws']);
 /** Notification that cancels one call of the same connection: `{"method":"$/cancelRequest","params":{"id":…}}`. */
 export const CANCEL = '$/cancelRequest';
 
+/** Calls that can block for a while: long polls and pushes awaiting a reply. */
+function mayWait(call: Record<string, unknown>): boolean {
+  if (call.method === 'popMessage') return true;
+  if (call.method !== 'pushMessage') return false;
+  const p = call.params;
+  if (Array.isArray(p)) return p[1] !== undefined && p[1] !== null;
+  return typeof p === 'object' && p !== null && (p as Record<string, unknown>).reply_timeout != null;
+}
+
 export interface WsRpc {
   onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void;
   /** Set once the RPC handler exists. */
@@ -49,8 +58,8 @@ export function createWsRpc(maxPayload: number): WsRpc {
         if (typeof id === 'number' || typeof id === 'string') calls.get(id)?.abort();
         return;
       }
-      // each call gets its own signal so a client can cancel one long poll
-      const callId = one && (typeof one.id === 'number' || typeof one.id === 'string') ? one.id : undefined;
+      // a call that can wait gets its own signal so a client can cancel it alone
+      const callId = one && (typeof one.id === 'number' || typeof one.id === 'string') && mayWait(one) ? one.id : undefined;
       let signal = ac.signal;
       if (callId !== undefined) {
         const own = new AbortController();

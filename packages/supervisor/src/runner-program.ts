@@ -13,7 +13,7 @@ export async function runCommandRunnerProgram(opts: CommandRunnerOptions, logger
   }
   let runner;
   try {
-    runner = createCommandRunner({ ...opts, logger: logger?.child({ runner: opts.name }) });
+    runner = createCommandRunner({ ...opts, logger });
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     process.exitCode = 2;

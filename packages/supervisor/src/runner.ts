@@ -314,6 +314,10 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     for (;;) {
       const id = await cmd.lindex(processing, -1);
       if (!id) break;
+      if (!(await cmd.exists(k.job(id)))) {
+        await cmd.lrem(processing, 1, id); // deleted meanwhile
+        continue;
+      }
       const m = cmd.multi();
       m.hset(k.job(id), { status: 'dispatched', updated_at: new Date().toISOString() });
       m.hdel(k.job(id), 'worker', 'started_at');

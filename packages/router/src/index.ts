@@ -171,8 +171,9 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const tcpInfo = tcp ? { http: `${tcp.address.host.includes(':') ? `[${tcp.address.host}]` : tcp.address.host}:${tcp.address.port}` } : undefined;
   if (!signal.aborted) {
     logger?.debug({ socket_dir: socketDir, listen: tcpInfo?.http, tls: !!tls, auth: access.enabled }, 'router ready');
+    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     ctx.onReady?.({ service: SERVICE, sockets, ...(tcpInfo ? { tcp: tcpInfo } : {}) });
-    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await stopped;
   }
   await closeAll();
 }

@@ -487,7 +487,7 @@ class ClientConn {
       this.sock.end();
       return;
     }
-    this.sock.resume();
+    if (this.sock.isPaused()) this.sock.resume();
     if (this.buf) this.next();
   }
 

@@ -21,7 +21,7 @@ import { messageMethods } from './methods.js';
 import { restRoutes } from './rest.js';
 import { MessageService, MAX_TOPIC_BYTES } from './service.js';
 import { TopicRules } from './topics.js';
-import { Upstream } from './upstream.js';
+import { redactUrl, Upstream } from './upstream.js';
 import { createWsRpc } from './ws-server.js';
 
 export { configSchema, type Config } from './config.js';
@@ -76,7 +76,7 @@ async function pullLoop(up: Upstream, svc: MessageService, pollSecs: number, sig
       }
     } catch (err) {
       if (signal.aborted) return;
-      ctx.logger?.warn({ err, upstream: up.url }, 'upstream pull failed');
+      ctx.logger?.warn({ err, upstream: redactUrl(up.url) }, 'upstream pull failed');
       await sleep(backoff);
       backoff = Math.min(backoff * 2, 30_000);
     }
@@ -161,7 +161,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     if (rest) tcp.rest = `${rest.host}:${rest.port}`;
     if (Object.keys(tcp).length) info.tcp = tcp;
     if (upstream && config.upstream_pull) pulling = pullLoop(upstream, svc, config.upstream_poll_secs, stop.signal, ctx);
-    logger?.info({ nodeIp: identity.ip, nodePubkey: identity.pkHex, upstream: config.upstream || undefined }, 'node identity');
+    logger?.info({ nodeIp: identity.ip, nodePubkey: identity.pkHex, upstream: upstream ? redactUrl(upstream.url) : undefined }, 'node identity');
     ctx.onReady?.(info);
   } catch (err) {
     await shutdown();

@@ -6,12 +6,27 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { HeroError, UnavailableError } from '@hero/core';
 import type { InboundMessage, MessageStatusResponse, PushMessageBody, PushMessageResponseId, PublicKeyResponse } from './client.js';
 
+/** A URL without its user:password part, for logs. */
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}
+
 export class Upstream {
   readonly url: string;
+  /** The URL without credentials, for messages and logs. */
+  readonly display: string;
   private readonly agent: Dispatcher;
 
   constructor(url: string) {
     this.url = url.replace(/\/+$/, '');
+    this.display = redactUrl(this.url);
     this.agent = new Agent({ keepAliveTimeout: 4000, connections: 16 });
   }
 
@@ -35,7 +50,7 @@ export class Upstream {
       });
     } catch (err) {
       if (opts.signal?.aborted) throw err;
-      throw new UnavailableError(`upstream ${this.url} unreachable: ${(err as Error).message}`, { rpcCode: -32015, cause: err });
+      throw new UnavailableError(`upstream ${this.display} unreachable: ${(err as Error).message}`, { rpcCode: -32015, cause: err });
     }
     const text = await res.body.text();
     let json: unknown;

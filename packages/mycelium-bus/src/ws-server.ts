@@ -66,10 +66,13 @@ export function createWsRpc(maxPayload: number): WsRpc {
         calls.set(callId, own);
         signal = own.signal;
       }
-      void rpc!.dispatch(msg, { headers: req.headers, signal, transport }).then((out) => {
-        if (callId !== undefined) calls.delete(callId);
-        if (out !== undefined && ws.readyState === ws.OPEN) send(ws, JSON.stringify(out));
-      });
+      void rpc!
+        .dispatch(msg, { headers: req.headers, signal, transport })
+        .then((out) => {
+          if (callId !== undefined) calls.delete(callId);
+          if (out !== undefined && ws.readyState === ws.OPEN) send(ws, JSON.stringify(out));
+        })
+        .catch(() => ws.terminate());
     });
   };
 
@@ -78,6 +81,12 @@ export function createWsRpc(maxPayload: number): WsRpc {
       const path = (req.url ?? '/').split('?')[0]!;
       if (!rpc || !PATHS.has(path)) {
         socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      // browsers always send Origin: refusing it keeps web pages from driving the bus through
+      // a loopback TCP listener (WebSockets are not covered by CORS)
+      if (req.headers.origin !== undefined) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => serve(ws, req));

@@ -51,6 +51,17 @@ describe('JSON-RPC over WebSocket', () => {
     await loop;
   });
 
+  it('refuses upgrades from web pages (an Origin header)', async () => {
+    const { sock } = await startBus();
+    const { default: WebSocket } = await import('ws');
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws+unix:${sock}:/rpc`, { headers: { origin: 'http://evil.example' } });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(-1));
+    });
+    expect(status).toBe(403);
+  });
+
   it('reports errors with their codes and keeps the connection usable', async () => {
     const { sock } = await startBus();
     const c = wsClient(sock);

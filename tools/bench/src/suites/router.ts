@@ -28,6 +28,28 @@ http.createServer({ keepAliveTimeout: 60000 }, handler).listen(sock);
 http.createServer({ keepAliveTimeout: 60000 }, handler).listen(Number(port), '127.0.0.1');
 `;
 
+/** The other upstream: a Hero JSON-RPC service (@hero/core serveRpc) answering `echo`. */
+const RPC_UPSTREAM = (repoDir: string) => `
+import { createRequire } from 'node:module';
+import { method, serveRpc } from '${repoDir}/packages/core/src/index.ts';
+const { z } = createRequire('${repoDir}/packages/core/package.json')('zod');
+const [sock, port] = process.argv.slice(2);
+await serveRpc({
+  info: { name: 'bench', title: 'bench', version: '0', description: 'echo' },
+  socket: { path: sock, service: 'bench' },
+  tcp: { host: '127.0.0.1', port: Number(port) },
+  methods: {
+    echo: method({ params: z.object({ text: z.string(), n: z.number() }), result: z.object({ text: z.string(), n: z.number() }), handler: (p) => p }),
+  },
+});
+`;
+
+/** wrk script for the JSON-RPC upstream: every request is the same POST. */
+const RPC_LUA = `wrk.method = "POST"
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":"hello hero","n":42}}'
+wrk.headers["Content-Type"] = "application/json"
+`;
+
 function nginxConf(dir: string, sock: string, port: number): string {
   return `daemon off;
 master_process off;
@@ -87,9 +109,10 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function wrk(url: string, connections: number, seconds: number, proxyPid?: number): Promise<Measurement> {
+async function wrk(url: string, connections: number, seconds: number, proxyPid?: number, script?: string): Promise<Measurement> {
   const cpu0 = proxyPid ? await cpuSeconds(proxyPid) : 0;
-  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { maxBuffer: 1 << 20 });
+  const extra = script ? ['-s', script] : [];
+  const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...extra, url], { maxBuffer: 1 << 20 });
   const cpu1 = proxyPid ? await cpuSeconds(proxyPid) : 0;
   const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
@@ -103,7 +126,7 @@ async function wrk(url: string, connections: number, seconds: number, proxyPid?:
 export const suite: Suite = {
   name: 'router',
   description:
-    'HTTP GET of a small JSON reply with wrk (1 thread, keep-alive): the upstream on its own TCP port, through nginx (1 worker, proxy_pass to the Unix socket with keepalive) and through hero_router',
+    'wrk (1 thread, keep-alive) against one upstream (--upstream http: a bare node:http GET with a small JSON reply; rpc: a Hero JSON-RPC POST) on its own TCP port, through nginx (1 worker, proxy_pass to the Unix socket with keepalive) and through hero_router',
   rounds: 7,
   metrics: [
     { key: 'rps', label: 'requests/s', unit: 'req/s', better: 'higher' },
@@ -115,7 +138,12 @@ export const suite: Suite = {
     const seconds = Number(args.duration ?? 4);
     const connections = Number(args.connections ?? 32);
     const verbose = args.verbose === '1';
+    // --upstream http (default): a bare node:http GET; --upstream rpc: a Hero JSON-RPC POST
+    const rpc = args.upstream === 'rpc';
+    if (args.upstream !== undefined && !['http', 'rpc'].includes(args.upstream)) throw new Error('--upstream must be http or rpc');
+    const target = rpc ? '/rpc' : '/';
     let dir = '';
+    let script = '';
     let upstream: ChildProcess | undefined;
     let nginx: ChildProcess | undefined;
     let router: ChildProcess | undefined;
@@ -124,16 +152,26 @@ export const suite: Suite = {
     // one shared setup: the first contender starts everything, the last one stops it
     const setup = async () => {
       dir = await benchDir('router');
+      script = path.join(dir, 'rpc.lua');
       const sockets = path.join(dir, 'sockets');
       const sock = path.join(sockets, 'bench', 'http.sock');
       await fs.mkdir(path.dirname(sock), { recursive: true, mode: 0o700 });
       ports.direct = await freePort();
       ports.nginx = await freePort();
       ports.router = await freePort();
-      await fs.writeFile(path.join(dir, 'upstream.cjs'), UPSTREAM);
-      upstream = startProcess(process.execPath, [path.join(dir, 'upstream.cjs'), sock, String(ports.direct)], { verbose });
-      await waitForSocket(sock);
-      await waitForSocket(ports.direct);
+      if (rpc) {
+        await fs.writeFile(path.join(dir, 'upstream.mts'), RPC_UPSTREAM(repo));
+        await fs.writeFile(script, RPC_LUA);
+        upstream = startProcess(process.execPath, ['--import', 'tsx', path.join(dir, 'upstream.mts'), sock, String(ports.direct)], {
+          cwd: path.join(repo, 'tools/bench'),
+          verbose,
+        });
+      } else {
+        await fs.writeFile(path.join(dir, 'upstream.cjs'), UPSTREAM);
+        upstream = startProcess(process.execPath, [path.join(dir, 'upstream.cjs'), sock, String(ports.direct)], { verbose });
+      }
+      await waitForSocket(sock, 30_000);
+      await waitForSocket(ports.direct, 30_000);
       await fs.writeFile(path.join(dir, 'nginx.conf'), nginxConf(dir, sock, ports.nginx));
       nginx = startProcess('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-e', path.join(dir, 'nginx-error.log')], { verbose });
       await waitForSocket(ports.nginx);
@@ -159,8 +197,8 @@ export const suite: Suite = {
       await waitForSocket(ports.router, 30_000);
       // warm-up (JIT, pooled connections)
       for (const p of [ports.direct, ports.nginx, ports.router]) {
-        const url = p === ports.direct ? `http://127.0.0.1:${p}/` : `http://127.0.0.1:${p}/bench/http/`;
-        await wrk(url, connections, 2);
+        const url = p === ports.direct ? `http://127.0.0.1:${p}${target}` : `http://127.0.0.1:${p}/bench/http${target}`;
+        await wrk(url, connections, 2, undefined, rpc ? script : undefined);
       }
     };
     const teardown = async () => {
@@ -178,13 +216,13 @@ export const suite: Suite = {
       name,
       role,
       setup: first ? setup : undefined,
-      run: () => wrk(url(), connections, seconds, pid()),
+      run: () => wrk(url(), connections, seconds, pid(), rpc ? script : undefined),
       teardown: last ? teardown : undefined,
     });
     return [
-      contender('nginx', 'anchor', () => `http://127.0.0.1:${ports.nginx}/bench/http/`, () => nginx?.pid, true),
-      contender('hero_router', 'hero', () => `http://127.0.0.1:${ports.router}/bench/http/`, () => router?.pid),
-      contender('upstream direct', 'hero', () => `http://127.0.0.1:${ports.direct}/`, () => undefined, false, true),
+      contender('nginx', 'anchor', () => `http://127.0.0.1:${ports.nginx}/bench/http${target}`, () => nginx?.pid, true),
+      contender('hero_router', 'hero', () => `http://127.0.0.1:${ports.router}/bench/http${target}`, () => router?.pid),
+      contender('upstream direct', 'hero', () => `http://127.0.0.1:${ports.direct}${target}`, () => undefined, false, true),
     ];
   },
 };

@@ -28,6 +28,10 @@ export const configSchema = z
     user_secrets: z.array(z.string().min(8)).default([]).describe('Secrets allowed job operations'),
     register_secrets: z.array(z.string().min(8)).default([]).describe('Secrets allowed to register runners'),
     tcp: z.string().default('').describe('Optional JSON-RPC TCP listener host:port (e.g. 127.0.0.1:3030); empty = off; non-loopback needs secrets'),
+    cors_origins: z
+      .array(z.string())
+      .default([])
+      .describe('Origins of browser pages allowed to call the RPC endpoint (e.g. http://localhost:5173, or *); empty = none'),
     runners: z.array(runnerConfigSchema).default([]).describe('Runners to start ([[runners]])'),
     default_timeout: z.number().int().min(0).default(300).describe('Job timeout in seconds when a job gives none (0 = none)'),
     max_payload_bytes: z.number().int().min(1).default(1024 * 1024).describe('Largest accepted job payload'),

@@ -46,6 +46,17 @@ export class JobBuilder {
   build(): JobInput {
     if (!this.job.runner) throw new Error('JobBuilder: runner is required');
     if (this.job.payload === undefined) throw new Error('JobBuilder: payload is required');
-    return { ...this.job, id: this.job.id ?? globalThis.crypto.randomUUID(), env_vars: { ...this.job.env_vars } } as JobInput;
+    return { ...this.job, id: this.job.id ?? uuid(), env_vars: { ...this.job.env_vars } } as JobInput;
   }
+}
+
+/** A random v4 UUID; `crypto.randomUUID` only exists in secure contexts (https, localhost). */
+function uuid(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

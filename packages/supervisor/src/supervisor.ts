@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import path from 'node:path';
 import {
   ConfigError,
@@ -5,7 +6,10 @@ import {
   expandHome,
   isLoopbackHost,
   parseHostPort,
-  serveRpc,
+  createRpcHandler,
+  listenHttp,
+  type HttpListener,
+  type RpcHandler,
   socketPath,
   type ReadyInfo,
   type RunContext,
@@ -25,6 +29,32 @@ import { VERSION } from './version.js';
 import { Waiters } from './waiters.js';
 
 export const SERVICE = 'hero_supervisor';
+
+/**
+ * Lets browser pages from `origins` call the RPC endpoint (a secret is still needed for every
+ * call that does anything); answers CORS preflights.
+ */
+function withCors(handler: http.RequestListener, origins: readonly string[]): http.RequestListener {
+  if (origins.length === 0) return handler;
+  const any = origins.includes('*');
+  return (req, res) => {
+    const origin = req.headers.origin;
+    if (origin && (any || origins.includes(origin))) {
+      res.setHeader('access-control-allow-origin', any ? '*' : origin);
+      res.setHeader('vary', 'origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'POST, GET, OPTIONS',
+          'access-control-allow-headers': 'content-type',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
+    }
+    handler(req, res);
+  };
+}
 
 /** Runs hero_supervisor until `signal` aborts; see DESIGN §5.4. */
 export async function run(config: Config, signal: AbortSignal, ctx: RunContext = {}): Promise<void> {
@@ -92,7 +122,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   });
 
   const busAc = new AbortController();
-  let server: Awaited<ReturnType<typeof serveRpc>> | undefined;
+  let server: (HttpListener & RpcHandler) | undefined;
   let tick: NodeJS.Timeout | undefined;
   let busDone: Promise<void> | undefined;
   let sweeping: Promise<void> | undefined;
@@ -137,13 +167,17 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     await secrets.refresh();
     await registry.refresh();
     await waiters.start();
-    server = await serveRpc({
+    const rpc = createRpcHandler({
       info: { name: SERVICE, title: 'Hero Supervisor', version: VERSION, description: 'Distributed jobs and runners' },
       methods: supervisorMethods({ config, store, k, secrets, registry, waiters, info }),
-      socket: { path: socketPath(socketDir, SERVICE, 'rpc'), service: SERVICE },
-      tcp,
       logger: log,
     });
+    const listener = await listenHttp({
+      handler: withCors(rpc.handler, config.cors_origins),
+      socket: { path: socketPath(socketDir, SERVICE, 'rpc'), service: SERVICE },
+      tcp,
+    });
+    server = { ...rpc, socketPath: listener.socketPath, tcpAddress: listener.tcpAddress, servers: listener.servers, close: listener.close };
     if (secrets.open) log?.warn('no secrets configured: local socket callers are admin, TCP and bus callers are refused');
     registry.onExitHook = () => void sweep();
     await registry.startAll();

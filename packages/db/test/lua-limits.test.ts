@@ -10,9 +10,9 @@ async function until(f: () => Promise<boolean>): Promise<void> {
   throw new Error('condition not reached');
 }
 
-async function killLoop(a: Redis, b: Redis): Promise<{ busy: unknown; killed: unknown; kill: unknown; after: unknown }> {
+async function killLoop(a: Redis, b: Redis, body = 'local i = 0 while true do i = i + 1 end'): Promise<{ busy: unknown; killed: unknown; kill: unknown; after: unknown }> {
   await send(b, ['CONFIG', 'SET', 'busy-reply-threshold', '200']);
-  const running = send(a, ['EVAL', 'local i = 0 while true do i = i + 1 end', 0]);
+  const running = send(a, ['EVAL', body, 0]);
   let busy: unknown;
   await until(async () => {
     busy = await send(b, ['PING']);
@@ -34,6 +34,16 @@ describe('script limits compared with redis-server', () => {
     expect(h.after).toBe('PONG');
     expect((h.killed as { error: string }).error).toMatch(/^ERR Script killed by user with SCRIPT KILL/);
     expect((r.killed as { error: string }).error).toMatch(/^ERR Script killed by user with SCRIPT KILL/);
+  });
+
+  it('kills a loop that catches errors with pcall', { timeout: 60_000 }, async () => {
+    const { hero, redis } = await startServers();
+    const body = "pcall(error, 'x') while true do pcall(function() while true do end end) end";
+    const h = await killLoop(client(hero), client(hero), body);
+    const r = await killLoop(client(redis), client(redis), body);
+    expect(h.kill).toEqual(r.kill);
+    expect(h.after).toBe('PONG');
+    expect((h.killed as { error: string }).error).toMatch(/^ERR Script killed by user with SCRIPT KILL/);
   });
 
   it('refuses to kill a script that wrote, and serves again once it ends', { timeout: 60_000 }, async () => {

@@ -3,8 +3,9 @@ import fengari from 'fengari';
 import type { Reply } from '../reply.js';
 import { openCjson } from './cjson.js';
 import { openCmsgpack } from './cmsgpack.js';
-import { formatLuaNumber, getString, lname, pushString, raise, toLua } from './lua-string.js';
+import { formatLuaNumber, fromLua, getString, lname, pushString, raise, toLua } from './lua-string.js';
 import { useLua51Numbers } from './lua51-numbers.js';
+import { fixPcallHooks } from './pcall-hook-fix.js';
 import { NIL, ValueCollector, type Value } from './value.js';
 
 const { lua, lauxlib, lualib } = fengari;
@@ -51,7 +52,6 @@ export const BUSY_ERROR = 'BUSY Redis is busy running a script. You can only cal
 
 const PRELUDE = `
 local G = _G
-local dbg = debug
 unpack = table.unpack
 table.getn = function(t) return #t end
 math.pow = function(a, b) return a ^ b end
@@ -66,19 +66,6 @@ tostring = function(v)
   if type(v) == 'number' then return v .. '' end
   return rawtostring(v)
 end
-local function handler(err)
-  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
-  for level = 1, 200 do
-    local i = dbg.getinfo(level, 'Sl')
-    if not i then break end
-    if i.source == '@user_script' then
-      err.line = i.currentline
-      break
-    end
-  end
-  return err
-end
-local function run(f) return xpcall(f, handler) end
 local env = {}
 for k, v in pairs(G) do env[k] = v end
 env.debug = nil
@@ -90,8 +77,37 @@ setmetatable(env, {
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
   __metatable = false,
 })
-return run, env
+return env
 `;
+
+/**
+ * xpcall's message handler, in JS so that no Lua instruction (and no kill hook) runs while an
+ * error is being handled: turns the error into Redis's `{err=...}` table and records the script
+ * line it came from.
+ */
+function errorHandler(L: unknown): number {
+  lua.lua_checkstack(L, 4);
+  if (lua.lua_type(L, 1) !== lua.LUA_TTABLE) {
+    const t = lua.lua_type(L, 1);
+    const text =
+      t === lua.LUA_TNUMBER ? formatLuaNumber(lua.lua_tonumber(L, 1) as number) : t === lua.LUA_TSTRING ? getString(L, 1)! : fromLua(lauxlib.luaL_typename(L, 1));
+    lua.lua_settop(L, 0);
+    lua.lua_createtable(L, 0, 2);
+    pushString(L, 'ERR ' + text);
+    lua.lua_setfield(L, -2, lname('err'));
+  }
+  const ar = new lua.lua_Debug();
+  for (let level = 1; level < 200 && lua.lua_getstack(L, level, ar); level++) {
+    lua.lua_getinfo(L, lname('Sl'), ar);
+    if (ar.source !== null && fromLua(ar.source) === '@user_script') {
+      lua.lua_pushnumber(L, ar.currentline);
+      lua.lua_setfield(L, 1, lname('line'));
+      break;
+    }
+  }
+  lua.lua_settop(L, 1);
+  return 1;
+}
 
 interface Running {
   sha: string;
@@ -118,12 +134,14 @@ export class ScriptEngine {
   private readonly scripts = new Map<string, string>();
   private readonly fnRefs = new Map<string, number>();
   private runnerRef = 0;
+  private handlerRef = 0;
   private envRef = 0;
   private running: Running | null = null;
   timeLimitMs: number;
 
   constructor(opts: ScriptEngineOptions = {}) {
     useLua51Numbers();
+    fixPcallHooks();
     this.timeLimitMs = opts.timeLimitMs ?? 5000;
     const L = lauxlib.luaL_newstate();
     this.L = L;
@@ -141,11 +159,14 @@ export class ScriptEngine {
     openCjson(L);
     openCmsgpack(L);
     this.openRedis();
-    if (lauxlib.luaL_loadstring(L, toLua(PRELUDE)) !== lua.LUA_OK || lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK) {
+    if (lauxlib.luaL_loadstring(L, toLua(PRELUDE)) !== lua.LUA_OK || lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
       throw new Error('lua prelude failed: ' + getString(L, -1));
     }
     this.envRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_getglobal(L, lname('xpcall'));
     this.runnerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    lua.lua_pushcfunction(L, errorHandler);
+    this.handlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
   }
 
   /** True while a script has run past the time limit (other clients get BUSY). */
@@ -227,6 +248,7 @@ export class ScriptEngine {
     const coRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.runnerRef);
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
+    lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.handlerRef);
     const now = performance.now();
     const r: Running = {
       sha: sha.toLowerCase(),
@@ -244,7 +266,7 @@ export class ScriptEngine {
     void resp;
     this.running = r;
     lua.lua_sethook(co, (H: unknown) => this.hook(H, r), lua.LUA_MASKCOUNT, HOOK_COUNT);
-    this.step(r, 1);
+    this.step(r, 2);
     return true;
   }
 
@@ -289,6 +311,7 @@ export class ScriptEngine {
       return;
     }
     if (status !== lua.LUA_OK) {
+      lua.lua_checkstack(co, 4);
       this.finish(r, { t: 'error', v: this.errorText(co, -1, r.sha, undefined) });
       return;
     }

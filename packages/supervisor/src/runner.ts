@@ -45,6 +45,8 @@ export interface CreateRunnerOptions {
    * without them the runner uses plain commands (two round trips per job).
    */
   scripts?: boolean;
+  /** Called after a job's outcome is stored (metrics, tests). */
+  onJobEnd?: (id: string, status: JobStatus) => void;
 }
 
 export interface Runner {
@@ -186,6 +188,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
           return;
         }
         await store.finish(id, status, out);
+        opts.onJobEnd?.(id, status);
       } else {
         // hand the freed slot straight to the next job: fetching it rides on the same round trip
         let next: Taken | undefined;
@@ -207,6 +210,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
           });
           if (nextId) next = { id: nextId };
         }
+        opts.onJobEnd?.(id, status);
         if (next && !closing) {
           active.delete(id);
           start(next.id, next.before);

@@ -2,15 +2,16 @@
  * Job queue throughput in BullMQ's own benchmark style (taskforcesh/bullmq-bench): 1,000
  * warm-up jobs, then 10,000 measured jobs per metric — adding, processing a pre-filled queue
  * at concurrency 1 and 10, and end to end (adding while a concurrency-10 worker drains).
- * BullMQ and Hero's supervisor path (jobs added through the supervisor's RPC socket, taken by
- * an SDK runner) share one redis-server; Hero also runs on hero_db.
+ * BullMQ and Hero's supervisor path (jobs added through hero-supervisor's RPC socket, taken by
+ * an SDK runner in the bench process) share one redis-server; Hero also runs on hero_db.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Queue, Worker } from 'bullmq';
-import { configSchema, createRunner, run, SupervisorClient } from '@hero/supervisor';
+import { createRunner, SupervisorClient } from '@hero/supervisor';
 import { benchDir, waitForSocket } from '../load.js';
 import type { Contender, Measurement, Suite } from '../harness.js';
 
@@ -167,20 +168,23 @@ function bullmqEngine(sock: string): Engine & { close(): Promise<void> } {
   };
 }
 
+/**
+ * Hero's path: the supervisor runs as its own program (hero-supervisor serve, as deployed),
+ * jobs go through its RPC socket, an SDK runner in this process takes them.
+ */
 async function heroEngine(sock: string): Promise<Engine & { close(): Promise<void> }> {
   const dir = await benchDir('supervisor');
-  const ac = new AbortController();
-  let done!: Promise<void>;
-  const rpc = await new Promise<string>((resolve, reject) => {
-    done = run(configSchema.parse({ socket_dir: dir, redis_url: sock, reap_interval_ms: 1000 }), ac.signal, { onReady: (i) => resolve(i.sockets.rpc!) });
-    done.catch(reject);
-  });
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const cli = path.resolve(here, '../../../../apps/hero-supervisor/src/cli.ts');
+  const server = spawn(
+    process.execPath,
+    ['--conditions=@hero/source', '--import', 'tsx', cli, 'serve', '--socket-dir', dir, '--redis-url', sock, '--log-level', 'warn'],
+    { stdio: 'ignore', cwd: path.resolve(here, '../..') },
+  );
+  const rpc = path.join(dir, 'hero_supervisor', 'rpc.sock');
+  await waitForSocket(rpc, 60_000);
   const client = new SupervisorClient(rpc);
   const admin = new Redis({ path: sock });
-  const sub = new Redis({ path: sock });
-  let onDone: (() => void) | undefined;
-  sub.on('message', () => onDone?.());
-  await sub.subscribe('hero:job_done');
   const register = () => client.registerRunner('bench');
   await register();
   // BATCH jobs per JSON-RPC batch request: the same BATCH-in-flight as the BullMQ side
@@ -193,13 +197,9 @@ async function heroEngine(sock: string): Promise<Engine & { close(): Promise<voi
     add,
     fill: add,
     async work(concurrency, hit) {
-      onDone = hit;
-      const runner = createRunner({ name: 'bench', redis: sock, concurrency, handler: () => 'ok' });
+      const runner = createRunner({ name: 'bench', redis: sock, concurrency, handler: () => 'ok', onJobEnd: hit });
       await runner.ready;
-      return async () => {
-        await runner.close();
-        onDone = undefined;
-      };
+      return () => runner.close();
     },
     async reset() {
       await admin.flushdb();
@@ -207,10 +207,10 @@ async function heroEngine(sock: string): Promise<Engine & { close(): Promise<voi
     },
     async close() {
       await client.close();
-      sub.disconnect();
       admin.disconnect();
-      ac.abort();
-      await done;
+      const gone = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await gone;
       await fs.rm(dir, { recursive: true, force: true });
     },
   };

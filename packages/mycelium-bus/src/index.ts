@@ -56,8 +56,13 @@ async function pullLoop(up: Upstream, svc: MessageService, pollSecs: number, sig
   let backoff = 500;
   const sleep = (ms: number) =>
     new Promise<void>((r) => {
-      const t = setTimeout(r, ms);
-      signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      const wake = () => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', wake);
+        r();
+      };
+      const t = setTimeout(wake, ms);
+      signal.addEventListener('abort', wake, { once: true });
     });
   while (!signal.aborted) {
     try {

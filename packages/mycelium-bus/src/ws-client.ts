@@ -81,7 +81,6 @@ export class WsRpcClient {
       const p = this.pending.get(r.id);
       if (!p) continue;
       this.pending.delete(r.id);
-      if (p.timer) clearTimeout(p.timer);
       if ('error' in r) p.reject(new RpcError(r.error));
       else p.resolve(r.result);
     }
@@ -100,43 +99,51 @@ export class WsRpcClient {
   private failAll(err: Error): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(err);
-    }
+    for (const p of all) p.reject(err);
   }
 
   /** Calls `method`; rejects with RpcError, UnavailableError or HERO_TIMEOUT. */
   async call<T = unknown>(method: string, params?: unknown, opts: CallOptions = {}): Promise<T> {
     if (this.closed) throw new UnavailableError('client is closed');
+    const signal = opts.signal;
+    if (signal?.aborted) throw signal.reason as Error;
     const ws = await this.connect();
     const id = this.nextId++;
     const timeout = opts.timeoutMs ?? this.timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { resolve: resolve as (v: unknown) => void, reject, timer: undefined, method };
+      // every way out clears the timer and the abort listener (a caller may reuse one signal
+      // for thousands of calls)
+      const settle = () => {
+        if (p.timer) clearTimeout(p.timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const p: Pending = {
+        resolve: (v) => {
+          settle();
+          resolve(v as T);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+        timer: undefined,
+        method,
+      };
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        p.reject(signal!.reason as Error);
+        // tell the server, so an abandoned long poll cannot swallow a message
+        if (ws.readyState === 1) send(ws, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }));
+        this.idle();
+      };
       if (timeout > 0) {
         p.timer = setTimeout(() => {
           this.pending.delete(id);
           this.idle();
-          reject(new HeroError('HERO_TIMEOUT', `${this.url}: no reply to ${method} within ${timeout} ms`));
+          p.reject(new HeroError('HERO_TIMEOUT', `${this.url}: no reply to ${method} within ${timeout} ms`));
         }, timeout);
       }
-      if (opts.signal) {
-        if (opts.signal.aborted) return reject(opts.signal.reason as Error);
-        opts.signal.addEventListener(
-          'abort',
-          () => {
-            if (!this.pending.has(id)) return;
-            this.pending.delete(id);
-            if (p.timer) clearTimeout(p.timer);
-            reject(opts.signal!.reason as Error);
-            // tell the server, so an abandoned long poll cannot swallow a message
-            if (ws.readyState === 1) send(ws, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }));
-            this.idle();
-          },
-          { once: true },
-        );
-      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, p);
       this.socketOf(ws)?.ref();
       send(ws, JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));

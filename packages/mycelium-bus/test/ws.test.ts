@@ -118,3 +118,22 @@ describe('WebSocket reconnects', () => {
     await second.done;
   });
 });
+
+describe('WebSocket client housekeeping', () => {
+  it('does not pile up abort listeners on a reused signal', async () => {
+    const { sock } = await startBus();
+    const c = wsClient(sock);
+    const ac = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const add = ac.signal.addEventListener.bind(ac.signal);
+    const remove = ac.signal.removeEventListener.bind(ac.signal);
+    ac.signal.addEventListener = ((...a: Parameters<typeof add>) => (added++, add(...a))) as typeof add;
+    ac.signal.removeEventListener = ((...a: Parameters<typeof remove>) => (removed++, remove(...a))) as typeof remove;
+    for (let i = 0; i < 50; i++) expect(await c.popMessage({ timeout: 0, signal: ac.signal })).toBeNull();
+    expect(added).toBe(50);
+    expect(removed).toBe(50);
+    ac.abort();
+    await expect(c.popMessage({ signal: ac.signal })).rejects.toBeDefined();
+  });
+});

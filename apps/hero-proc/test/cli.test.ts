@@ -70,8 +70,12 @@ async function serve(d: Dirs, extra: string[] = []): Promise<ChildProcess> {
   p.stderr!.on('data', (c) => (out += c));
   onTestFinished(async () => {
     if (p.exitCode === null && p.signalCode === null) {
-      p.kill('SIGKILL');
-      await new Promise((r) => p.once('exit', r));
+      // a graceful stop, so the services it started go with it
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
     }
   });
   const exited = new Promise((r) => p.once('exit', r));

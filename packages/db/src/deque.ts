@@ -1,3 +1,10 @@
+/** A packed array of `n` empty slots (`new Array(n)` turns into slow dictionary storage when large). */
+function slots(n: number): (string | undefined)[] {
+  const a: (string | undefined)[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
+}
+
 /** A growable ring buffer: O(1) push/pop at both ends and O(1) indexing (Redis lists). */
 export class Deque {
   private items: (string | undefined)[];
@@ -8,7 +15,7 @@ export class Deque {
   constructor(capacity = 8) {
     let cap = 8;
     while (cap < capacity) cap *= 2;
-    this.items = new Array(cap);
+    this.items = slots(cap);
     this.mask = cap - 1;
   }
 
@@ -18,7 +25,7 @@ export class Deque {
 
   private grow(): void {
     const cap = this.items.length;
-    const next: (string | undefined)[] = new Array(cap * 2);
+    const next = slots(cap * 2);
     for (let i = 0; i < this.len; i++) next[i] = this.items[(this.head + i) & this.mask];
     this.items = next;
     this.head = 0;
@@ -65,8 +72,8 @@ export class Deque {
   }
 
   toArray(start = 0, end = this.len): string[] {
-    const out: string[] = new Array(Math.max(0, end - start));
-    for (let i = start; i < end; i++) out[i - start] = this.items[(this.head + i) & this.mask]!;
+    const out: string[] = [];
+    for (let i = start; i < end; i++) out.push(this.items[(this.head + i) & this.mask]!);
     return out;
   }
 
@@ -74,7 +81,7 @@ export class Deque {
   replace(values: string[]): void {
     let cap = 8;
     while (cap < values.length) cap *= 2;
-    this.items = new Array(cap);
+    this.items = slots(cap);
     for (let i = 0; i < values.length; i++) this.items[i] = values[i];
     this.head = 0;
     this.len = values.length;

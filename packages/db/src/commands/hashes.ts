@@ -1,6 +1,7 @@
 import { cmd, type CommandDef } from '../command.js';
 import { globMatch } from '../glob.js';
-import { addInt64, formatHumanFloat, intToString, parseFloatArg, parseInt64 } from '../numbers.js';
+import { addInt64, intToString, parseInt64 } from '../numbers.js';
+import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
 import { scanOptions } from './keys.js';
@@ -161,7 +162,7 @@ function hincrby(c: Session, argv: string[], r: Reply): void {
 }
 
 function hincrbyfloat(c: Session, argv: string[], r: Reply): void {
-  const by = parseFloatArg(argv[3]!);
+  const by = parseLongDouble(argv[3]!);
   if (by === null) {
     r.error(E.NOTFLOAT);
     return;
@@ -170,22 +171,22 @@ function hincrbyfloat(c: Session, argv: string[], r: Reply): void {
   const e = lookup(c, key, 'hash', r);
   if (e === null) return;
   const cur = (e?.v as Hash | undefined)?.get(argv[2]!);
-  let n = 0;
+  let n = parseLongDouble('0')!;
   if (cur !== undefined) {
-    const v = parseFloatArg(cur);
+    const v = parseLongDouble(cur);
     if (v === null) {
       r.error('ERR hash value is not a float');
       return;
     }
     n = v;
   }
-  const next = n + by;
-  if (!Number.isFinite(next)) {
+  const next = addLongDouble(n, by);
+  if (next.inf) {
     r.error('ERR increment would produce NaN or Infinity');
     return;
   }
   const h = e === undefined ? (c.db.add(key, new Map()).v as Hash) : (e.v as Hash);
-  const s = formatHumanFloat(next);
+  const s = formatLongDouble(next);
   h.set(argv[2]!, s);
   c.touch(key);
   c.engine.customProp = true;

@@ -1,7 +1,8 @@
 import { cmd, type CommandDef } from '../command.js';
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
-import { addInt64, formatHumanFloat, intToString, parseFloatArg, parseInt64 } from '../numbers.js';
+import { addInt64, intToString, parseInt64 } from '../numbers.js';
+import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double.js';
 import { E, intArg, lookup } from './util.js';
 
 const MAX_MS = 9223372036854775807 / 2;
@@ -188,26 +189,26 @@ function incrbyfloat(c: Session, argv: string[], r: Reply): void {
   const key = argv[1]!;
   const e = lookup(c, key, 'string', r);
   if (e === null) return;
-  const by = parseFloatArg(argv[2]!);
-  if (by === null) {
-    r.error(E.NOTFLOAT);
-    return;
-  }
-  let cur = 0;
+  let cur = parseLongDouble('0')!;
   if (e !== undefined) {
-    const v = parseFloatArg(e.v as string);
+    const v = parseLongDouble(e.v as string);
     if (v === null) {
       r.error(E.NOTFLOAT);
       return;
     }
     cur = v;
   }
-  const next = cur + by;
-  if (!Number.isFinite(next)) {
+  const by = parseLongDouble(argv[2]!);
+  if (by === null) {
+    r.error(E.NOTFLOAT);
+    return;
+  }
+  const next = addLongDouble(cur, by);
+  if (next.inf) {
     r.error('ERR increment would produce NaN or Infinity');
     return;
   }
-  const s = formatHumanFloat(next);
+  const s = formatLongDouble(next);
   if (e !== undefined) e.v = s;
   else c.db.add(key, s);
   c.touch(key);

@@ -46,6 +46,19 @@ describe('script limits compared with redis-server', () => {
     expect((h.killed as { error: string }).error).toMatch(/^ERR Script killed by user with SCRIPT KILL/);
   });
 
+  it('stops a runaway script inside MULTI/EXEC instead of hanging the server', { timeout: 60_000 }, async () => {
+    const { hero } = await startServers();
+    const c = client(hero);
+    await send(c, ['CONFIG', 'SET', 'busy-reply-threshold', '100']);
+    const m = c.multi();
+    m.call('EVAL', 'while true do end', '0');
+    m.call('SET', 'after', '1');
+    const res = (await m.exec()) as [Error | null, unknown][];
+    expect(res[0]![0]?.message).toMatch(/^ERR Script exceeded busy-reply-threshold inside MULTI\/EXEC/);
+    expect(res[1]).toEqual([null, 'OK']);
+    expect(await send(c, ['PING'])).toBe('PONG');
+  });
+
   it('refuses to kill a script that wrote, and serves again once it ends', { timeout: 60_000 }, async () => {
     const { hero } = await startServers();
     const a = client(hero);

@@ -94,6 +94,38 @@ describe('EVAL compared with redis-server', () => {
     ]);
   });
 
+  it('honours #!lua shebangs', async () => {
+    await same([
+      E('#!lua flags=no-writes\nreturn redis.call("set", "a", "b")', 0),
+      E('#!lua flags=no-writes\nreturn redis.call("get", "a")', 0),
+      E('#!lua flags=no-writes,bogus\nreturn 1', 0),
+      E('#!lua foo=bar\nreturn 1', 0),
+      E('#!py\nreturn 1', 0),
+      E('#!lua\nerror("x")', 0),
+    ]);
+  });
+
+  it('speaks RESP3 to HELLO 3 clients', async () => {
+    const { hero, redis } = await startServers();
+    const h = client(hero);
+    const r = client(redis);
+    const cmds = [
+      E('return {map={a=1}}', 0),
+      E('return {set={a=true}}', 0),
+      E('return {double=1.5}', 0),
+      E('return false', 0),
+      E("redis.setresp(3); return redis.call('hgetall', 'nokey')", 0),
+      E("redis.setresp(3); return type(redis.call('hgetall', 'nokey').map)", 0),
+      E("redis.setresp(3); return redis.call('get', 'nokey') == nil", 0),
+      E('redis.setresp(4)', 0),
+    ];
+    for (const resp of [2, 3]) {
+      await send(h, ['HELLO', resp]);
+      await send(r, ['HELLO', resp]);
+      for (const c of cmds) expect({ c, resp, reply: await send(h, c) }).toEqual({ c, resp, reply: await send(r, c) });
+    }
+  });
+
   it('caches scripts by SHA1', async () => {
     await same([
       ['SCRIPT', 'FLUSH'],

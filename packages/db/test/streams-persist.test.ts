@@ -32,11 +32,13 @@ async function state(c: Redis): Promise<unknown[]> {
     await c.call('XINFO', 'GROUPS', 's'),
     await c.call('XLEN', 'e'),
     await c.call('XINFO', 'GROUPS', 'e'),
+    await c.call('GET', 'lua'),
+    await c.call('XLEN', 'lua-s'),
   ];
 }
 
 for (const via of ['AOF', 'snapshot and AOF rewrite'] as const) {
-  it(`keeps streams, groups and pending entries across a restart (${via})`, { timeout: 60_000 }, async () => {
+  it(`keeps streams, groups, pending entries and script writes across a restart (${via})`, { timeout: 60_000 }, async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hero-db-sp-'));
     onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
     const a = await start(dir);
@@ -48,6 +50,7 @@ for (const via of ['AOF', 'snapshot and AOF rewrite'] as const) {
     await a.c.call('XACK', 's', 'g', '1-1');
     await a.c.call('XDEL', 's', '1-1');
     await a.c.call('XGROUP', 'CREATE', 'e', 'g2', '$', 'MKSTREAM');
+    await a.c.call('EVAL', "redis.call('set', 'lua', 'x'); redis.call('xadd', 'lua-s', '*', 'f', 'v'); return 1", '0');
     if (via !== 'AOF') {
       await a.c.call('SAVE');
       await a.c.call('BGREWRITEAOF');

@@ -87,7 +87,7 @@ function evalHandler(c: Session, argv: string[], r: Reply): void {
   const db = c.db;
   let sync = true;
   let result: Value | null = null;
-  evalCommand(scripts, argv, hostFor(c), c.proto, (v) => {
+  evalCommand(scripts, argv, hostFor(c), c.proto, !engine.inExec, (v) => {
     c.db = db;
     if (sync) {
       result = v;

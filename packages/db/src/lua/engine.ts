@@ -30,6 +30,11 @@ export interface EvalRequest {
   keys: string[];
   args: string[];
   readOnly: boolean;
+  /**
+   * False when the caller cannot wait (a script inside MULTI/EXEC): such a script cannot give the
+   * event loop back, so past the time limit it is stopped if it has not written yet.
+   */
+  canYield?: boolean;
   host: ScriptHost;
 }
 
@@ -48,6 +53,8 @@ const HOOK_COUNT = 1000;
 /** Once busy, the script runs in slices this long between visits to the event loop. */
 const SLICE_MS = 20;
 const KILLED = 'ERR Script killed by user with SCRIPT KILL...';
+const SHEBANG_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys']);
+const STOPPED = 'ERR Script exceeded busy-reply-threshold inside MULTI/EXEC and was stopped';
 export const BUSY_ERROR = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 
 const PRELUDE = `
@@ -119,6 +126,7 @@ interface Running {
   busy: boolean;
   wrote: boolean;
   killed: boolean;
+  killMsg: string;
   resp: 2 | 3;
   done: (v: Value) => void;
 }
@@ -133,6 +141,8 @@ export class ScriptEngine {
   private readonly L: unknown;
   private readonly scripts = new Map<string, string>();
   private readonly fnRefs = new Map<string, number>();
+  /** Scripts whose shebang says `flags=no-writes`: run as EVAL_RO. */
+  private readonly noWrites = new Set<string>();
   private runnerRef = 0;
   private handlerRef = 0;
   private envRef = 0;
@@ -188,7 +198,24 @@ export class ScriptEngine {
     const sha = sha1hex(body);
     if (this.fnRefs.has(sha)) return { sha };
     const L = this.L;
-    const bytes = toLua(body);
+    let code = body;
+    let noWrites = false;
+    if (body.startsWith('#!')) {
+      const nl = body.indexOf('\n');
+      const line = nl === -1 ? body : body.slice(0, nl);
+      const words = line.split(' ').filter((w) => w !== '');
+      if (words[0] !== '#!lua') return { error: `ERR Unexpected engine in script shebang: ${words[0]}` };
+      for (const w of words.slice(1)) {
+        if (!w.startsWith('flags=')) return { error: `ERR Unknown lua shebang option: ${w}` };
+        for (const f of w.slice(6).split(',')) {
+          if (f === 'no-writes') noWrites = true;
+          else if (f !== '' && !SHEBANG_FLAGS.has(f)) return { error: `ERR Unexpected flag in script shebang: ${f}` };
+        }
+      }
+      // Keep the newline so line numbers in errors still match the script.
+      code = nl === -1 ? '' : body.slice(nl);
+    }
+    const bytes = toLua(code);
     if (lauxlib.luaL_loadbuffer(L, bytes, bytes.length, lname('@user_script')) !== lua.LUA_OK) {
       const msg = getString(L, -1) ?? 'unknown error';
       lua.lua_pop(L, 1);
@@ -199,6 +226,7 @@ export class ScriptEngine {
     lua.lua_setupvalue(L, -2, 1);
     this.fnRefs.set(sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
     this.scripts.set(sha, body);
+    if (noWrites) this.noWrites.add(sha);
     return { sha };
   }
 
@@ -207,6 +235,7 @@ export class ScriptEngine {
     for (const ref of this.fnRefs.values()) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
     this.fnRefs.clear();
     this.scripts.clear();
+    this.noWrites.clear();
   }
 
   /** SCRIPT KILL's reply. */
@@ -250,16 +279,18 @@ export class ScriptEngine {
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, ref);
     lua.lua_rawgeti(co, lua.LUA_REGISTRYINDEX, this.handlerRef);
     const now = performance.now();
+    const key = sha.toLowerCase();
     const r: Running = {
-      sha: sha.toLowerCase(),
+      sha: key,
       co,
       coRef,
-      req,
+      req: this.noWrites.has(key) ? { ...req, readOnly: true } : req,
       start: now,
       sliceStart: now,
       busy: false,
       wrote: false,
       killed: false,
+      killMsg: KILLED,
       resp: 2,
       done,
     };
@@ -282,11 +313,18 @@ export class ScriptEngine {
   private hook(H: unknown, r: Running): void {
     if (r.killed) {
       lua.lua_sethook(H, (H2: unknown) => this.hook(H2, r), lua.LUA_MASKCOUNT, 1);
-      this.pushValue(H, { t: 'error', v: KILLED }, 2);
+      this.pushValue(H, { t: 'error', v: r.killMsg }, 2);
       lua.lua_error(H);
     }
     const now = performance.now();
     if (now - r.start < this.timeLimitMs) return;
+    if (r.req.canYield === false) {
+      if (!r.wrote) {
+        r.killed = true;
+        r.killMsg = STOPPED;
+      }
+      return;
+    }
     if (!r.busy) {
       r.busy = true;
       r.sliceStart = now;
@@ -378,6 +416,29 @@ export class ScriptEngine {
           const s = getString(L, -1)!;
           lua.lua_pop(L, 1);
           return { t: 'simple', v: s };
+        }
+        lua.lua_pop(L, 1);
+        for (const kind of ['map', 'set'] as const) {
+          lua.lua_getfield(L, abs, lname(kind));
+          if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+            const t = lua.lua_absindex(L, -1);
+            const items: Value[] = [];
+            lua.lua_pushnil(L);
+            while (lua.lua_next(L, t) !== 0) {
+              items.push(this.toValue(L, -2, depth + 1));
+              if (kind === 'map') items.push(this.toValue(L, -1, depth + 1));
+              lua.lua_pop(L, 1);
+            }
+            lua.lua_pop(L, 1);
+            return { t: kind, v: items };
+          }
+          lua.lua_pop(L, 1);
+        }
+        lua.lua_getfield(L, abs, lname('big_number'));
+        if (lua.lua_type(L, -1) === lua.LUA_TSTRING) {
+          const b = getString(L, -1)!;
+          lua.lua_pop(L, 1);
+          return { t: 'bulk', v: b };
         }
         lua.lua_pop(L, 1);
         lua.lua_getfield(L, abs, lname('double'));
@@ -501,6 +562,13 @@ export class ScriptEngine {
     return 1;
   }
 
+  /** Errors of the redis library itself: Redis raises them as `{err=...}` without a position. */
+  private libError(L: unknown, msg: string): never {
+    this.pushValue(L, { t: 'error', v: 'ERR ' + msg }, 2);
+    lua.lua_error(L);
+    throw new Error('unreachable');
+  }
+
   private openRedis(): void {
     const L = this.L;
     const fns: Array<[string, (L: unknown) => number]> = [
@@ -510,7 +578,7 @@ export class ScriptEngine {
         'error_reply',
         (L) => {
           let s = getString(L, 1);
-          if (s === null || lua.lua_type(L, 1) !== lua.LUA_TSTRING) raise(L, 'wrong number or type of arguments');
+          if (s === null || lua.lua_type(L, 1) !== lua.LUA_TSTRING) this.libError(L, 'wrong number or type of arguments');
           if (s.startsWith('-')) s = s.slice(1);
           if (!s.includes(' ')) s = 'ERR ' + s;
           this.pushValue(L, { t: 'error', v: s }, 2);
@@ -521,7 +589,7 @@ export class ScriptEngine {
         'status_reply',
         (L) => {
           const s = getString(L, 1);
-          if (s === null || lua.lua_type(L, 1) !== lua.LUA_TSTRING) raise(L, 'wrong number or type of arguments');
+          if (s === null || lua.lua_type(L, 1) !== lua.LUA_TSTRING) this.libError(L, 'wrong number or type of arguments');
           this.pushValue(L, { t: 'simple', v: s }, 2);
           return 1;
         },
@@ -529,7 +597,7 @@ export class ScriptEngine {
       [
         'sha1hex',
         (L) => {
-          if (lua.lua_gettop(L) !== 1) raise(L, 'wrong number of arguments');
+          if (lua.lua_gettop(L) !== 1) this.libError(L, 'wrong number of arguments');
           pushString(L, sha1hex(getString(L, 1) ?? ''));
           return 1;
         },
@@ -538,7 +606,7 @@ export class ScriptEngine {
         'setresp',
         (L) => {
           const n = lua.lua_tonumber(L, 1);
-          if (lua.lua_gettop(L) !== 1 || (n !== 2 && n !== 3)) raise(L, 'RESP version must be 2 or 3.');
+          if (lua.lua_gettop(L) !== 1 || (n !== 2 && n !== 3)) this.libError(L, 'RESP version must be 2 or 3.');
           if (this.running !== null) this.running.resp = n as 2 | 3;
           return 0;
         },

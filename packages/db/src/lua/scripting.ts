@@ -9,7 +9,14 @@ const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
  * EVAL, EVALSHA, EVAL_RO and EVALSHA_RO (`argv[0]` picks which). `done` receives the reply:
  * synchronously unless the script runs past the time limit.
  */
-export function evalCommand(engine: ScriptEngine, argv: string[], host: ScriptHost, resp: 2 | 3, done: (v: Value) => void): void {
+export function evalCommand(
+  engine: ScriptEngine,
+  argv: string[],
+  host: ScriptHost,
+  resp: 2 | 3,
+  canYield: boolean,
+  done: (v: Value) => void,
+): void {
   const name = argv[0]!.toLowerCase();
   const bySha = name.startsWith('evalsha');
   const readOnly = name.endsWith('_ro');
@@ -27,7 +34,7 @@ export function evalCommand(engine: ScriptEngine, argv: string[], host: ScriptHo
     if ('error' in loaded) return done({ t: 'error', v: loaded.error });
     sha = loaded.sha;
   }
-  const req = { keys: argv.slice(3, 3 + k), args: argv.slice(3 + k), readOnly, host };
+  const req = { keys: argv.slice(3, 3 + k), args: argv.slice(3 + k), readOnly, host, canYield };
   if (!engine.run(sha, req, resp, done)) done({ t: 'error', v: NOSCRIPT });
 }
 

@@ -21,8 +21,8 @@ const WARMUP_MS = 5000;
 /** Shared driver: throughput with concurrent producers/consumers, then sequential request/reply. */
 interface Pattern {
   push(): Promise<void>;
-  /** Resolves true when a message was taken. */
-  pop(): Promise<boolean>;
+  /** Consumer `i` takes a message; resolves true when it got one. */
+  pop(i: number): Promise<boolean>;
   request(): Promise<void>;
   /** Serves requests until `signal` aborts. */
   serve(signal: AbortSignal): Promise<void>;
@@ -38,8 +38,8 @@ async function measure(p: Pattern, durationMs: number): Promise<Measurement> {
     ...Array.from({ length: PRODUCERS }, async () => {
       while (performance.now() < end) await p.push();
     }),
-    ...Array.from({ length: CONSUMERS }, async () => {
-      while (performance.now() < end) if (await p.pop()) consumed++;
+    ...Array.from({ length: CONSUMERS }, async (_, i) => {
+      while (performance.now() < end) if (await p.pop(i)) consumed++;
     }),
   ]);
   const perSec = consumed / ((performance.now() - start) / 1000);
@@ -83,13 +83,8 @@ function redisContender(durationMs: number): Contender {
     push: async () => {
       await producer.lpush('q', PAYLOAD);
     },
-    pop: (() => {
-      let i = 0;
-      return async () => {
-        const c = consumers[i++ % consumers.length]!;
-        return (await c.brpop('q', 0.1)) !== null;
-      };
-    })(),
+    // each consumer loop has its own connection: BRPOP blocks it
+    pop: async (i) => (await consumers[i]!.brpop('q', 0.1)) !== null,
     request: async () => {
       const id = String(++next);
       await requester.lpush('req', `${id}:${PAYLOAD}`);
@@ -109,8 +104,6 @@ function redisContender(durationMs: number): Contender {
       await producer.del('q');
     },
   };
-  // each consumer loop needs its own blocking connection
-  const popFns: (() => Promise<boolean>)[] = [];
   return {
     name: 'redis lists (ioredis)',
     role: 'anchor',
@@ -125,9 +118,6 @@ function redisContender(durationMs: number): Contender {
       requesterWait = conn();
       responder = conn();
       responderOut = conn();
-      let k = 0;
-      for (const c of consumers) popFns.push(async () => (await c.brpop('q', 0.1)) !== null);
-      pattern.pop = () => popFns[k++ % popFns.length]!();
       await measure(pattern, WARMUP_MS);
     },
     run: () => measure(pattern, durationMs),

@@ -4,6 +4,7 @@
  * state persisted in `state.json`, output into the log hub.
  */
 import fs from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ConflictError, NotFoundError, isErrnoException } from '@hero/core';
 import type { Logger } from './logger.js';
@@ -37,6 +38,8 @@ interface Unit {
   def: ServiceDef;
   raw: Record<string, unknown>;
   file: string;
+  /** mtime/size/inode of the file when last read or written: unchanged files are not re-parsed. */
+  fileStamp: string | undefined;
   desired: 'up' | 'down';
   state: ServiceState;
   since: number;
@@ -137,6 +140,7 @@ export class ServiceManager {
       def,
       raw,
       file,
+      fileStamp: fileStamp(file),
       desired: 'down',
       state: 'inactive',
       since: Date.now(),
@@ -282,14 +286,16 @@ export class ServiceManager {
   private async doLaunch(u: Unit, gen: number): Promise<void> {
     const stale = () => gen !== u.generation || this.closing;
     // the definition is re-read from its file on every start: edits take effect on restart
-    try {
-      const loaded = await readServiceFile(u.file);
-      if (loaded.def.name === u.name) {
-        u.def = loaded.def;
-        u.raw = loaded.raw;
-      }
-    } catch (err) {
-      if (!(err instanceof ConfigError && /file not found/.test(err.message))) {
+    const stamp = fileStamp(u.file);
+    if (stamp !== undefined && stamp !== u.fileStamp) {
+      try {
+        const loaded = await readServiceFile(u.file);
+        if (loaded.def.name === u.name) {
+          u.def = loaded.def;
+          u.raw = loaded.raw;
+          u.fileStamp = stamp;
+        }
+      } catch (err) {
         if (!stale()) this.fail(u, (err as Error).message);
         return;
       }
@@ -302,12 +308,6 @@ export class ServiceManager {
       ({ env, masks } = this.buildEnv(u.def));
     } catch (err) {
       this.fail(u, (err as Error).message);
-      return;
-    }
-    const problem = await checkCommand({ exec: u.def.exec, cmd: u.def.cmd, cwd: u.def.cwd, env });
-    if (stale()) return;
-    if (problem) {
-      this.fail(u, problem);
       return;
     }
     const source = `svc:${u.name}`;
@@ -324,7 +324,9 @@ export class ServiceManager {
         },
       });
     } catch (err) {
-      if (!stale()) this.fail(u, `cannot start: ${(err as Error).message}`);
+      // say which field is at fault (a missing cwd and a missing executable look alike to spawn)
+      const problem = await checkCommand({ exec: u.def.exec, cmd: u.def.cmd, cwd: u.def.cwd, env });
+      if (!stale()) this.fail(u, problem ?? `cannot start: ${(err as Error).message}`);
       return;
     }
     if (stale()) {
@@ -511,13 +513,19 @@ export class ServiceManager {
     const problem = await checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env: { ...this.o.baseEnv, ...def.env } });
     if (problem) throw new ConfigError(`invalid service "${def.name}"`, [problem]);
     const file = serviceFile(this.o.configDir, def.name);
-    await fs.mkdir(this.o.configDir, { recursive: true, mode: 0o700 });
-    await writeServiceFile(file, raw);
+    try {
+      await writeServiceFile(file, raw);
+    } catch (err) {
+      if (!isErrnoException(err, 'ENOENT')) throw err;
+      await fs.mkdir(this.o.configDir, { recursive: true, mode: 0o700 });
+      await writeServiceFile(file, raw);
+    }
     let u = this.units.get(def.name);
     const created = !u;
     if (u) {
       u.def = def;
       u.raw = raw;
+      u.fileStamp = fileStamp(file);
       if (u.state === 'inactive' || u.state === 'blocked') u.health = def.health ? 'unknown' : 'none';
       this.attachLog(u);
     } else {
@@ -712,6 +720,11 @@ export class ServiceManager {
     for (const u of this.units.values()) this.clearTimers(u);
     await this.stateWriter.flush();
   }
+}
+
+function fileStamp(file: string): string | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.mtimeMs}:${st.size}:${st.ino}` : undefined;
 }
 
 function brokenStatus(name: string, error: string): ServiceStatus {

@@ -18,6 +18,8 @@ export interface RespListener {
   close(): Promise<void>;
 }
 
+const PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024;
+
 /** Serves one client connection: parse → execute → one write per read batch. */
 function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp', onClose: () => void): void {
   const limits = { get maxBulk() { return engine.config.protoMaxBulkLen; } };
@@ -35,6 +37,12 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
     const b = s.out.take();
     if (b === null) return;
     engine.stats.outputBytes += b.length;
+    // Like Redis's pubsub output limit: a subscriber that stops reading is dropped, not buffered forever.
+    if (s.subscriptions > 0 && socket.writableLength + b.length > PUBSUB_OUTPUT_LIMIT) {
+      closed = true;
+      socket.destroy();
+      return;
+    }
     if (!socket.write(b) && !paused) {
       paused = true;
       socket.pause();

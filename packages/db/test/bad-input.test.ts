@@ -177,3 +177,21 @@ describe('AUTH with requirepass', () => {
     }
   });
 });
+
+describe('slow consumers', () => {
+  it('a subscriber that never reads is disconnected once 32 MiB pile up; publishers carry on', async () => {
+    const sub = await Raw.open(hero().resp);
+    sub.sock.pause();
+    sub.write(encode(['SUBSCRIBE', 'flood']));
+    const pub = await Raw.open(hero().resp);
+    await pub.call('PING');
+    const big = 'x'.repeat(1024 * 1024);
+    let dropped = false;
+    for (let i = 0; i < 200 && !dropped; i++) {
+      const n = await pub.call('PUBLISH', 'flood', big);
+      if (n === ':0\r\n') dropped = true;
+    }
+    expect(dropped).toBe(true);
+    expect(await pub.call('PING')).toBe('+PONG\r\n');
+  });
+});

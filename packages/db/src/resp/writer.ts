@@ -2,7 +2,7 @@
 import type { Reply } from '../reply.js';
 import { formatDouble } from '../numbers.js';
 
-const INITIAL = 16 * 1024;
+const INITIAL = 4 * 1024;
 const KEEP_MAX = 1024 * 1024;
 const CRLF = 0x0a0d;
 

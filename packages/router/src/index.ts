@@ -3,7 +3,6 @@ import path from 'node:path';
 import {
   ConfigError,
   HeroError,
-  ensureDir,
   expandHome,
   isLoopbackHost,
   parseHostPort,
@@ -85,7 +84,12 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const tls = await readTls(config);
   if (signal.aborted) throw new HeroError('HERO_UNAVAILABLE', 'aborted before start');
 
-  await ensureDir(socketDir);
+  // created when missing, but an existing socket dir keeps the mode its operator chose
+  try {
+    await fs.mkdir(socketDir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new HeroError('HERO_UNAVAILABLE', `cannot create socket dir ${socketDir}: ${(err as Error).message}`, { cause: err });
+  }
   const registry = new Registry({
     socketDir,
     probeTimeoutMs: config.probe_timeout_ms,
@@ -111,6 +115,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   };
 
   const methods = routerMethods(registry, health);
+  const onScanError = (err: unknown) => logger?.error({ err }, 'scan failed');
 
   let rpc: (HttpListener & RpcHandler) | undefined;
   let ui: HttpListener | undefined;
@@ -153,13 +158,13 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     await registry.scan(true);
     if (config.watch) {
       watcher = new DirWatcher(socketDir, config.watch_debounce_ms, () => {
-        void registry.scan(false).then(() => watcher?.sync(registry.serviceDirs()));
+        registry.scan(false).then(() => watcher?.sync(registry.serviceDirs()), onScanError);
       });
       watcher.sync(registry.serviceDirs());
     }
     if (config.scan_interval_ms > 0) {
       interval = setInterval(() => {
-        void registry.scan(true).then(() => watcher?.sync(registry.serviceDirs()));
+        registry.scan(true).then(() => watcher?.sync(registry.serviceDirs()), onScanError);
       }, config.scan_interval_ms);
     }
   } catch (err) {

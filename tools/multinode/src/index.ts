@@ -1,0 +1,4 @@
+export { MyceliumRelay, type RelayHop } from './relay.js';
+export { startRedis, type RedisServer } from './redis.js';
+export { HeroNode, REPO_ROOT, TSX_NODE, processesWithMarker, type NodeOptions, type RouterToken, type ExtraService } from './node.js';
+export { startCluster, type Cluster, type ClusterOptions } from './cluster.js';

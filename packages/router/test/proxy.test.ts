@@ -325,6 +325,8 @@ describe('proxy', () => {
     expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/2.0\r\nHost: x\r\n\r\n')).toMatch(/^HTTP\/1\.1 505 /);
+    expect(await rawExchange(r.port, `GET /hero_ok/http/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await rawExchange(r.port, 'GET http://evil/hero_ok/http/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect((await request(r.port, 'GET', '/hero_ok/http/fine')).status).toBe(200);
   });
 

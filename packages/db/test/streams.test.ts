@@ -87,6 +87,85 @@ describe('streams compared with redis-server', () => {
     ]);
   });
 
+  it('reports XINFO, claims entries and validates arguments', async () => {
+    const { hero, redis } = await startServers();
+    const h = client(hero);
+    const r = client(redis);
+    const drop = (v: unknown): unknown => {
+      if (!Array.isArray(v)) return v;
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) {
+        const k = v[i];
+        if (k === 'radix-tree-keys' || k === 'radix-tree-nodes' || k === 'idle' || k === 'inactive' || k === 'seen-time' || k === 'active-time') {
+          i++;
+          continue;
+        }
+        out.push(drop(k));
+      }
+      return out;
+    };
+    // XPENDING's extended form reports idle times: keep id, consumer and delivery count.
+    const pendingShape = (v: unknown): unknown => (Array.isArray(v) ? v.map((x) => (Array.isArray(x) ? [x[0], x[1], x[3]] : x)) : v);
+    const cmds: [(string | number)[], ((v: unknown) => unknown)?][] = [
+      [['XADD', 'x', '1-1', 'a', '1']],
+      [['XADD', 'x', '2-1', 'b', '2']],
+      [['XADD', 'x', '3-1', 'c', '3']],
+      [['XADD', 'x', '4-1', 'd', '4']],
+      [['XINFO', 'STREAM', 'x'], drop],
+      [['XGROUP', 'CREATE', 'x', 'g', '0']],
+      [['XINFO', 'GROUPS', 'x']],
+      [['XGROUP', 'CREATE', 'x', 'g0', '$']],
+      [['XGROUP', 'CREATE', 'x', 'g1', '2-1']],
+      [['XINFO', 'GROUPS', 'x']],
+      [['XGROUP', 'SETID', 'x', 'g1', '$']],
+      [['XINFO', 'GROUPS', 'x']],
+      [['XGROUP', 'SETID', 'x', 'g1', '1-1', 'ENTRIESREAD', 1]],
+      [['XINFO', 'GROUPS', 'x']],
+      [['XGROUP', 'DESTROY', 'x', 'g0']],
+      [['XGROUP', 'DESTROY', 'x', 'g1']],
+      [['XREADGROUP', 'GROUP', 'g', 'a', 'COUNT', 3, 'STREAMS', 'x', '>']],
+      [['XINFO', 'GROUPS', 'x']],
+      [['XPENDING', 'x', 'g', 'IDLE', 0, '-', '+', 10], pendingShape],
+      [['XPENDING', 'x', 'g', '(1-1', '+', 1], pendingShape],
+      [['XCLAIM', 'x', 'g', 'b', 0, '1-1', '2-1']],
+      [['XPENDING', 'x', 'g', '-', '+', 10], pendingShape],
+      [['XDEL', 'x', '2-1']],
+      [['XAUTOCLAIM', 'x', 'g', 'c', 0, '0', 'COUNT', 10]],
+      [['XPENDING', 'x', 'g', '-', '+', 10], pendingShape],
+      [['XINFO', 'CONSUMERS', 'x', 'g'], drop],
+      [['XINFO', 'STREAM', 'x', 'FULL'], drop],
+      [['XINFO', 'GROUPS', 'x']],
+      [['XADD', 'x', 'MINID', '4', '*', 'e', '5'], () => 'id'],
+      [['XLEN', 'x']],
+      [['XREAD', 'STREAMS', 'x', '+'], (v) => (Array.isArray(v) ? 'one entry' : v)],
+      [['XAUTOCLAIM', 'x', 'g', 'c', 0, '0', 'COUNT', 0]],
+      [['XCLAIM', 'x', 'g', 'c', 0, '1-1', 'BOGUS']],
+      [['XADD', 'x', 'MAXLEN', -1, '*', 'a', 'b']],
+      [['XADD', 'x', 'MAXLEN', 1, 'LIMIT', 5, '*', 'a', 'b']],
+      [['XREAD', 'BLOCK', -1, 'STREAMS', 'x', '0']],
+      [['XREAD', 'COUNT', 'x', 'STREAMS', 'x', '0']],
+      [['XREADGROUP', 'STREAMS', 'x', '>']],
+      [['XINFO', 'STREAM', 'nokey']],
+      [['XINFO', 'GROUPS', 'x', 'extra']],
+      [['XGROUP', 'SETID', 'x', 'nog', '0']],
+      [['XGROUP', 'CREATE', 'nokey', 'g', '$']],
+      [['XACK', 'x', 'nog', '1-1']],
+      [['XPENDING', 'x', 'nog']],
+      [['SET', 'str', 'v']],
+      [['XLEN', 'str']],
+      [['XREAD', 'STREAMS', 'str', '0']],
+      [['XGROUP', 'CREATE', 'str', 'g', '$']],
+    ];
+    for (const [c, f = (v: unknown) => v] of cmds) {
+      expect({ c, reply: f(await send(h, c)) }).toEqual({ c, reply: f(await send(r, c)) });
+    }
+    // RESP3: XREAD answers a map of stream → entries.
+    await send(h, ['HELLO', 3]);
+    await send(r, ['HELLO', 3]);
+    const c3 = ['XREAD', 'COUNT', 1, 'STREAMS', 'x', '0'];
+    expect(await send(h, c3)).toEqual(await send(r, c3));
+  });
+
   it('wakes a blocked XREAD when an entry arrives, and times out otherwise', async () => {
     for (const sock of Object.values(await startServers())) {
       const reader = client(sock);

@@ -389,10 +389,7 @@ function xread(c: Session, argv: string[], r: Reply): void {
     if (e === null) return;
     const a = spec.ids[k]!;
     if (a === '$') from.push(e?.v.lastId ?? MIN_ID);
-    else if (a === '+') {
-      const last = e?.v.entries[e.v.entries.length - 1];
-      from.push(last ? (prevId(last.id) ?? MIN_ID) : (e?.v.lastId ?? MIN_ID));
-    } else {
+    else {
       const id = parseId(a, 0);
       if (id === null) {
         r.error(BAD_ID);
@@ -439,11 +436,13 @@ function deliverNew(s: Stream, g: Group, consumer: string, count: number, noack:
   c.seenTime = now;
   c.activeTime = now;
   for (const e of list) {
+    // Redis 7 counts reads while it can, and re-estimates after deletions ahead of the group.
+    const tombstoneAhead = cmpId(s.maxDeletedId, MIN_ID) !== 0 && cmpId(s.maxDeletedId, e.id) >= 0;
+    if (g.entriesRead !== -1 && !tombstoneAhead) g.entriesRead++;
+    else g.entriesRead = s.entriesReadAt(e.id);
     g.lastId = e.id;
-    if (g.entriesRead !== -1) g.entriesRead++;
     if (!noack) pelAdd(g, e.id, c, now, 1);
   }
-  if (cmpId(g.lastId, s.lastId) === 0) g.entriesRead = s.entriesAdded;
   return list;
 }
 
@@ -862,7 +861,7 @@ function xgroupCreate(c: Session, argv: string[], r: Reply): void {
     s = new Stream();
     c.db.add(key, s);
   }
-  s.createGroup(group, id, er ?? s.entriesReadAt(id));
+  s.createGroup(group, id, er ?? -1);
   c.touch(key);
   r.ok();
 }
@@ -885,7 +884,7 @@ function xgroupSetid(c: Session, argv: string[], r: Reply): void {
   const id = groupIdArg(e.v, idArg, r);
   if (id === null) return;
   g.lastId = id;
-  g.entriesRead = er ?? e.v.entriesReadAt(id);
+  g.entriesRead = er ?? -1;
   c.touch(key);
   r.ok();
 }

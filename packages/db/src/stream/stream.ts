@@ -196,13 +196,17 @@ export class Stream {
     return g;
   }
 
-  /** Redis 7's estimate of how many entries a group has read (for lag and entries-read). */
+  /** Redis 7's estimate of how many entries precede `id` (for lag and entries-read); -1 unknown. */
   entriesReadAt(id: StreamId): number {
     if (this.entriesAdded === 0) return 0;
-    if (this.entries.length === 0 && cmpId(id, this.lastId) >= 0) return this.entriesAdded;
-    if (cmpId(id, this.lastId) === 0) return this.entriesAdded;
-    if (cmpId(this.maxDeletedId, this.firstId) < 0 || cmpId(this.maxDeletedId, MIN_ID) === 0) {
-      if (cmpId(id, this.firstId) < 0) return this.entriesAdded - this.entries.length;
+    const cmpLast = cmpId(id, this.lastId);
+    if (this.entries.length === 0 && cmpLast <= 0) return this.entriesAdded;
+    if (cmpLast === 0) return this.entriesAdded;
+    if (cmpLast > 0) return -1;
+    const cmpFirst = cmpId(id, this.firstId);
+    if (cmpId(this.maxDeletedId, MIN_ID) === 0 || cmpId(this.maxDeletedId, this.firstId) < 0) {
+      if (cmpFirst < 0) return this.entriesAdded - this.entries.length;
+      if (cmpFirst === 0) return this.entriesAdded - this.entries.length + 1;
     }
     return -1;
   }

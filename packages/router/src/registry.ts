@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from '@hero/core';
-
-type Logger = NonNullable<RunContext['logger']>;
 import { isValidName } from './names.js';
 import { probeSocket } from './probe.js';
 import type { MethodInfo, ServiceSummary, SocketInfo, SocketStatus } from './schemas.js';
+
+type Logger = NonNullable<RunContext['logger']>;
 
 /** One discovered `<service>/<name>.sock`. */
 export interface SocketEntry {

@@ -181,7 +181,6 @@ export class Engine implements KeyspaceHooks {
   execute(s: Session, argv: string[]): void {
     const r = s.out;
     this.stats.commands++;
-    s.lastActive = Date.now();
     let def = this.table.get(argv[0]!);
     if (def === undefined) {
       let args = '';

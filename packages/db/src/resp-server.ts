@@ -101,6 +101,7 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
   socket.setNoDelay?.(true);
   socket.on('data', (chunk: Buffer) => {
     engine.stats.inputBytes += chunk.length;
+    s.lastActive = Date.now();
     parser.feed(chunk);
     process();
   });

@@ -4,6 +4,7 @@ import { formatDouble } from '../numbers.js';
 
 const INITIAL = 4 * 1024;
 const KEEP_MAX = 1024 * 1024;
+const HANDOVER = 64 * 1024;
 const CRLF = 0x0a0d;
 
 /**
@@ -30,6 +31,13 @@ export class RespWriter implements Reply {
   /** Everything written so far, detached from the internal buffer; null when empty. */
   take(): Buffer | null {
     if (this.off === 0) return null;
+    if (this.off > HANDOVER) {
+      // Big replies: give the buffer away rather than copy it.
+      const whole = this.buf.subarray(0, this.off);
+      this.buf = Buffer.allocUnsafe(INITIAL);
+      this.off = 0;
+      return whole;
+    }
     const out = Buffer.allocUnsafe(this.off);
     this.buf.copy(out, 0, 0, this.off);
     this.off = 0;

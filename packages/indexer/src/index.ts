@@ -119,7 +119,7 @@ export type {
 export { SearchIndex, type IndexOptions } from './search-index.js';
 export { LruCache } from './lru-cache.js';
 export { Analyzer } from './analyzer.js';
-export { tokenize, forEachToken, type Token } from './tokenizer.js';
+export { tokenize, forEachToken, words, type Token } from './tokenizer.js';
 export { porterStem } from './stemmer-english.js';
 export { registerLanguage, getLanguage, languageNames, type Language } from './language.js';
 export { parseQuery, QuerySyntaxError, type ParseOptions } from './query-parser.js';

@@ -1,44 +1,19 @@
 import type { TermPostings } from './segment-writer.js';
 
-/** An Int32Array that grows by doubling. */
-class Grow {
-  data: Int32Array;
-  len = 0;
-  constructor(cap = 1024) {
-    this.data = new Int32Array(cap);
-  }
-  push(v: number): number {
-    if (this.len === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.len] = v;
-    return this.len++;
-  }
-}
-
 /**
- * The in-memory inverted index of one text field while a batch is built: postings and positions
- * live in a few growing typed arrays chained by index (no per-term arrays, little garbage).
+ * The in-memory inverted index of one text field while a batch is built. Occurrences are
+ * appended in document order to two flat typed arrays (term id, position); `sorted()` then
+ * groups them by term with one counting sort, which keeps every step sequential or
+ * scatter-only (no per-term arrays, no pointer chasing, little garbage).
  */
 export class PostingsPool {
-  readonly termIds = new Map<string, number>();
+  private readonly termIds = new Map<string, number>();
   private readonly terms: string[] = [];
-  // per term
-  private readonly head = new Grow();
-  private readonly tail = new Grow();
-  private readonly lastDoc = new Grow();
-  private readonly df = new Grow();
-  // per (term, doc) entry
-  private readonly eDoc = new Grow(4096);
-  private readonly eFreq = new Grow(4096);
-  private readonly eNext = new Grow(4096);
-  private readonly ePosHead = new Grow(4096);
-  private readonly ePosTail = new Grow(4096);
-  // per occurrence
-  private readonly pVal = new Grow(16384);
-  private readonly pNext = new Grow(16384);
+  private occTerm = new Int32Array(1 << 16);
+  private occPos = new Uint32Array(1 << 16);
+  private occ = 0;
+  private readonly docNums: number[] = [];
+  private readonly docStarts: number[] = [];
 
   /** The id of `term`, creating it. */
   id(term: string): number {
@@ -47,69 +22,75 @@ export class PostingsPool {
       id = this.terms.length;
       this.terms.push(term);
       this.termIds.set(term, id);
-      this.head.push(-1);
-      this.tail.push(-1);
-      this.lastDoc.push(-1);
-      this.df.push(0);
     }
     return id;
   }
 
-  /** Records one occurrence of term `t` in `doc` (docs must come in ascending order). */
-  add(t: number, doc: number, position: number): void {
-    const p = this.pVal.push(position);
-    this.pNext.push(-1);
-    if (this.lastDoc.data[t] === doc) {
-      const e = this.tail.data[t]!;
-      this.eFreq.data[e]!++;
-      this.pNext.data[this.ePosTail.data[e]!] = p;
-      this.ePosTail.data[e] = p;
-      return;
-    }
-    const e = this.eDoc.push(doc);
-    this.eFreq.push(1);
-    this.eNext.push(-1);
-    this.ePosHead.push(p);
-    this.ePosTail.push(p);
-    if (this.head.data[t] === -1) this.head.data[t] = e;
-    else this.eNext.data[this.tail.data[t]!] = e;
-    this.tail.data[t] = e;
-    this.lastDoc.data[t] = doc;
-    this.df.data[t]!++;
+  /** Starts the occurrences of document `doc` (documents must come in ascending order). */
+  startDoc(doc: number): void {
+    this.docNums.push(doc);
+    this.docStarts.push(this.occ);
   }
 
-  // scratch arrays reused for every term yielded by sorted()
-  private sDocs = new Uint32Array(1024);
-  private sFreqs = new Uint32Array(1024);
-  private sPos = new Uint32Array(4096);
+  /** Records one occurrence of term `t` at `position` in the current document. */
+  add(t: number, position: number): void {
+    if (this.occ === this.occTerm.length) {
+      const terms = new Int32Array(this.occ * 2);
+      terms.set(this.occTerm);
+      this.occTerm = terms;
+      const pos = new Uint32Array(this.occ * 2);
+      pos.set(this.occPos);
+      this.occPos = pos;
+    }
+    this.occTerm[this.occ] = t;
+    this.occPos[this.occ++] = position;
+  }
 
   /** Terms in ascending order with their postings and positions (views valid until the next one). */
   *sorted(): Iterable<TermPostings> {
-    // the built-in comparison of strings is much faster than a comparator callback
-    const order = [...this.terms].sort();
-    for (const term of order) {
-      const t = this.termIds.get(term)!;
-      const df = this.df.data[t]!;
-      if (df === 0) continue;
-      if (df > this.sDocs.length) {
-        this.sDocs = new Uint32Array(df * 2);
-        this.sFreqs = new Uint32Array(df * 2);
+    const T = this.terms.length;
+    const n = this.occ;
+    const start = new Int32Array(T + 1);
+    for (let i = 0; i < n; i++) start[this.occTerm[i]! + 1]!++;
+    for (let t = 0; t < T; t++) start[t + 1]! += start[t]!;
+    const cursor = start.slice(0, T);
+    const sDoc = new Uint32Array(n);
+    const sPos = new Uint32Array(n);
+    const docs = this.docNums;
+    const starts = this.docStarts;
+    for (let k = 0; k < docs.length; k++) {
+      const d = docs[k]!;
+      const end = k + 1 < docs.length ? starts[k + 1]! : n;
+      for (let i = starts[k]!; i < end; i++) {
+        const j = cursor[this.occTerm[i]!]!++;
+        sDoc[j] = d;
+        sPos[j] = this.occPos[i]!;
       }
-      const docs = this.sDocs;
-      const freqs = this.sFreqs;
-      let total = 0;
-      for (let e = this.head.data[t]!, k = 0; e !== -1; e = this.eNext.data[e]!, k++) {
-        docs[k] = this.eDoc.data[e]!;
-        freqs[k] = this.eFreq.data[e]!;
-        total += freqs[k]!;
+    }
+    const order = this.terms.map((_, i) => i);
+    const terms = this.terms;
+    order.sort((a, b) => (terms[a]! < terms[b]! ? -1 : 1));
+    let dBuf = new Uint32Array(1024);
+    let fBuf = new Uint32Array(1024);
+    for (const t of order) {
+      const a = start[t]!;
+      const b = start[t + 1]!;
+      if (a === b) continue;
+      if (b - a > dBuf.length) {
+        dBuf = new Uint32Array((b - a) * 2);
+        fBuf = new Uint32Array((b - a) * 2);
       }
-      if (total > this.sPos.length) this.sPos = new Uint32Array(total * 2);
-      const positions = this.sPos;
-      let k = 0;
-      for (let e = this.head.data[t]!; e !== -1; e = this.eNext.data[e]!) {
-        for (let p = this.ePosHead.data[e]!; p !== -1; p = this.pNext.data[p]!) positions[k++] = this.pVal.data[p]!;
+      let df = 0;
+      let last = -1;
+      for (let i = a; i < b; i++) {
+        const d = sDoc[i]!;
+        if (d !== last) {
+          dBuf[df] = d;
+          fBuf[df++] = 1;
+          last = d;
+        } else fBuf[df - 1]!++;
       }
-      yield { term, docs: docs.subarray(0, df), freqs: freqs.subarray(0, df), positions: positions.subarray(0, total) };
+      yield { term: terms[t]!, docs: dBuf.subarray(0, df), freqs: fBuf.subarray(0, df), positions: sPos.subarray(a, b) };
     }
   }
 }

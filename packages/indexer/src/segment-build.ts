@@ -53,6 +53,7 @@ export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: An
         const v = docs[d]!.values.get(name);
         if (v === undefined) continue;
         let len = 0;
+        pool.startDoc(d);
         const toks = words(textOf(v));
         for (let position = 0; position < toks.length; position++) {
           const tok = toks[position]!;
@@ -64,7 +65,7 @@ export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: An
           }
           if (t < 0) continue;
           len++;
-          pool.add(t, d, position);
+          pool.add(t, position);
         }
         norms[d] = len;
         sum += len;

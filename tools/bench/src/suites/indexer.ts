@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { fileURLToPath } from 'node:url';
 import MiniSearch from 'minisearch';
 import FlexSearch from 'flexsearch';
 import { LruCache, SearchIndex, checkSchema, tokenize } from '@hero/indexer';
@@ -84,42 +86,68 @@ function settle(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-function measure(name: string, make: () => Engine, mails: Mail[], items: KnownItem[], repeats: number): Contender {
+/** One full measurement of one engine in this process: build, relevance, latency, memory. */
+async function measureHere(engine: Engine, mails: Mail[], items: KnownItem[], repeats: number): Promise<Measurement> {
+  const before = settle();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await engine.build(mails);
+  const cpu = process.cpuUsage(cpu0);
+  const indexMs = performance.now() - t0;
+  // relevance, which also warms caches
+  let rr = 0;
+  for (const it of items) {
+    const rank = engine.query(it.query).indexOf(it.id);
+    if (rank >= 0) rr += 1 / (rank + 1);
+  }
+  const lat: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    for (const it of items) {
+      const t = performance.now();
+      engine.query(it.query);
+      lat.push((performance.now() - t) * 1000);
+    }
+  }
+  const after = settle();
+  await engine.drop();
+  return {
+    index_ms: indexMs,
+    index_cpu_ms: (cpu.user + cpu.system) / 1000,
+    docs_per_sec: mails.length / (indexMs / 1000),
+    heap_mb: (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / 2 ** 20,
+    rss_mb: (after.rss - before.rss) / 2 ** 20,
+    p50_us: percentile(lat, 50),
+    p99_us: percentile(lat, 99),
+    mrr10: (1000 * rr) / items.length,
+  };
+}
+
+const CHILD_FLAG = '--indexer-bench-child';
+const thisFile = fileURLToPath(import.meta.url);
+
+/**
+ * Each round of each engine runs in a fresh Node process, so no engine pays for the garbage or
+ * the heap layout another one left behind.
+ */
+function contender(name: 'minisearch' | 'flexsearch' | 'hero', args: Record<string, string>): Contender {
   return {
     name,
     role: name === 'hero' ? 'hero' : 'anchor',
-    async run(): Promise<Measurement> {
-      const engine = make();
-      const before = settle();
-      const t0 = performance.now();
-      await engine.build(mails);
-      const indexMs = performance.now() - t0;
-      // relevance, which also warms caches
-      let rr = 0;
-      for (const it of items) {
-        const rank = engine.query(it.query).indexOf(it.id);
-        if (rank >= 0) rr += 1 / (rank + 1);
-      }
-      const lat: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        for (const it of items) {
-          const t = performance.now();
-          engine.query(it.query);
-          lat.push((performance.now() - t) * 1000);
-        }
-      }
-      const after = settle();
-      await engine.drop();
-      return {
-        index_ms: indexMs,
-        docs_per_sec: mails.length / (indexMs / 1000),
-        heap_mb: (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / 2 ** 20,
-        rss_mb: (after.rss - before.rss) / 2 ** 20,
-        p50_us: percentile(lat, 50),
-        p99_us: percentile(lat, 99),
-        mrr10: (1000 * rr) / items.length,
-      };
-    },
+    run: () =>
+      new Promise<Measurement>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@hero/source', thisFile, CHILD_FLAG, name, JSON.stringify(args)], {
+          cwd: path.dirname(path.dirname(path.dirname(thisFile))),
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          const last = out.trim().split('\n').pop() ?? '';
+          if (code !== 0) reject(new Error(`${name} measurement exited with ${code}`));
+          else resolve(JSON.parse(last) as Measurement);
+        });
+      }),
   };
 }
 
@@ -179,10 +207,11 @@ export function hero(cacheMb: number): Engine {
 
 export const suite: Suite = {
   name: 'indexer',
-  description: 'SpamAssassin corpus (6,046 e-mails): index time, memory, query latency, MRR@10 on known-item subject queries',
+  description: 'SpamAssassin corpus (6,046 e-mails), each engine in a fresh process per round: index time, memory, query latency, MRR@10 on 300 known-item subject queries',
   rounds: 3,
   metrics: [
     { key: 'index_ms', label: 'index all e-mails', unit: 'ms', better: 'lower' },
+    { key: 'index_cpu_ms', label: 'CPU time to index (all threads)', unit: 'ms', better: 'lower' },
     { key: 'docs_per_sec', label: 'indexing speed', unit: 'docs/s', better: 'higher' },
     { key: 'heap_mb', label: 'heap + buffers after indexing and querying', unit: 'MiB', better: 'lower' },
     { key: 'rss_mb', label: 'RSS growth', unit: 'MiB', better: 'lower' },
@@ -190,16 +219,16 @@ export const suite: Suite = {
     { key: 'p99_us', label: 'query latency p99', unit: 'µs', better: 'lower' },
     { key: 'mrr10', label: 'MRR@10 known-item', unit: '×1000', better: 'higher' },
   ],
-  contenders: ({ args }) => {
-    const mails = loadMails();
-    const items = knownItems(mails, Number(args.queries ?? 300));
-    process.stderr.write(`  ${mails.length} e-mails, ${items.length} known-item queries\n`);
-    const repeats = Number(args.repeats ?? 5);
-    const cacheMb = Number(args.cache ?? 64);
-    return [
-      measure('minisearch', miniSearch, mails, items, repeats),
-      measure('flexsearch', flexSearch, mails, items, repeats),
-      measure('hero', () => hero(cacheMb), mails, items, repeats),
-    ];
-  },
+  contenders: ({ args }) => [contender('minisearch', args), contender('flexsearch', args), contender('hero', args)],
 };
+
+if (process.argv[2] === CHILD_FLAG) {
+  const name = process.argv[3];
+  const args = JSON.parse(process.argv[4] ?? '{}') as Record<string, string>;
+  const mails = loadMails();
+  const items = knownItems(mails, Number(args.queries ?? 300));
+  const repeats = Number(args.repeats ?? 5);
+  const engine = name === 'minisearch' ? miniSearch() : name === 'flexsearch' ? flexSearch() : hero(Number(args.cache ?? 64));
+  const m = await measureHere(engine, mails, items, repeats);
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}

@@ -49,3 +49,26 @@ describe('rpc.sock', () => {
     expect((await fs.readFile(`${h.dir}/data/appendonly.aof`, 'latin1')).includes('$1\r\nk\r\n$1\r\nv')).toBe(true);
   });
 });
+
+describe('start problems', () => {
+  it('a TCP port in use is a HeroError and leaves nothing behind', async () => {
+    const a = await startHero({ tcp: '127.0.0.1:0' });
+    try {
+      const dir = await fs.mkdtemp(`${a.dir}-b`);
+      const err = await startHero({ tcp: a.tcp! }, dir).catch((e: unknown) => e as { code?: string; message: string });
+      expect(err).toMatchObject({ code: 'HERO_CONFLICT' });
+      await expect(fs.access(`${dir}/sock/hero_db/resp.sock`)).rejects.toThrow();
+      await expect(fs.access(`${dir}/data/hero_db.lock`)).rejects.toThrow();
+      // the same dirs work once the port is free
+      const b = await startHero({}, dir);
+      await b.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    } finally {
+      await a.stop();
+    }
+  });
+
+  it('invalid save rules are a config error', async () => {
+    await expect(startHero({ save: '10' })).rejects.toMatchObject({ code: 'HERO_CONFIG' });
+  });
+});

@@ -19,6 +19,7 @@ export interface RespListener {
 }
 
 const PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024;
+const QUERY_BUFFER_LIMIT = 1024 * 1024 * 1024;
 
 /** Serves one client connection: parse → execute → one write per read batch. */
 function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp', onClose: () => void): void {
@@ -85,11 +86,23 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
       close();
       return;
     }
+    // A blocked client's further input waits in the kernel, not in our memory.
+    if (s.blocked !== null && !paused) {
+      paused = true;
+      socket.pause();
+    }
     if (s.out.length !== 0) engine.markPending(s);
     engine.scheduleFlush();
   };
 
-  const transport: SessionTransport = { flush, resume: () => process(), close, addr, laddr, kind };
+  const resume = (): void => {
+    if (paused && s.blocked === null && !socket.writableNeedDrain) {
+      paused = false;
+      socket.resume();
+    }
+    process();
+  };
+  const transport: SessionTransport = { flush, resume, close, addr, laddr, kind };
   const s: Session = engine.newSession(transport);
   parser.authRequired = !s.authenticated;
   if (engine.sessions.size > engine.config.maxclients) {
@@ -103,6 +116,11 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
     engine.stats.inputBytes += chunk.length;
     s.lastActive = Date.now();
     parser.feed(chunk);
+    if (parser.pending > QUERY_BUFFER_LIMIT) {
+      // client-query-buffer-limit: an unparsable flood closes the connection.
+      close();
+      return;
+    }
     process();
   });
   socket.on('error', () => socket.destroy());

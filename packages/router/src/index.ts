@@ -97,6 +97,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   });
   const started = Date.now();
   let tcp: TcpEntry | undefined;
+  let engine: ProxyEngine | undefined;
   const health = (): RouterHealth => {
     const by: Record<string, number> = {};
     const entries = registry.entries();
@@ -111,6 +112,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       services: registry.summaries().length,
       sockets: entries.length,
       by_status: by,
+      proxy: engine ? engine.stats() : null,
     };
   };
 
@@ -141,7 +143,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       socket: { path: socketPath(socketDir, SERVICE, 'admin'), service: SERVICE },
     });
     if (listen) {
-      const engine = new ProxyEngine({
+      engine = new ProxyEngine({
         registry,
         access,
         context: config.context,

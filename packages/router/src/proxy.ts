@@ -710,6 +710,13 @@ export class ProxyEngine {
     }
   }
 
+  /** Counters for router.health. */
+  stats(): { clients: number; in_flight: number; idle_upstream: number } {
+    let idle = 0;
+    for (const entry of this.registry.entries()) idle += entry.pool.length;
+    return { clients: this.sockets.size, in_flight: this.inflight.size, idle_upstream: idle };
+  }
+
   /** Stops taking requests, lets in-flight exchanges finish within `drainMs`, then cuts everything. */
   async close(drainMs: number): Promise<void> {
     this.closing = true;

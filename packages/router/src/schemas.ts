@@ -46,6 +46,14 @@ export const routerHealthSchema = z.object({
   services: z.number().int(),
   sockets: z.number().int(),
   by_status: z.record(z.string(), z.number().int()),
+  proxy: z
+    .object({
+      clients: z.number().int().describe('Open client connections (tunnels included)'),
+      in_flight: z.number().int().describe('Requests being proxied'),
+      idle_upstream: z.number().int().describe('Idle pooled connections to services'),
+    })
+    .nullable()
+    .describe('TCP entry point counters (null without one)'),
 });
 
 export type SocketStatus = z.output<typeof socketStatusSchema>;

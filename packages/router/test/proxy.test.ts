@@ -123,6 +123,10 @@ describe('proxy', () => {
     }
     expect(clientSockets.size).toBe(1);
     expect(upstreamPeers.size).toBe(1);
+    const client = new RouterClient({ socketDir: r.socketDir });
+    onTestFinished(() => client.close());
+    // nothing left in flight; the one client and the pooled connection are counted
+    expect((await client.health()).proxy).toEqual({ clients: 1, in_flight: 0, idle_upstream: 1 });
   });
 
   it('streams a 50 MB upload and a 50 MB download intact', async () => {

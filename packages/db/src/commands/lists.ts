@@ -413,6 +413,87 @@ function brpoplpush(c: Session, argv: string[], r: Reply): void {
   blmoveGeneric(c, argv[1]!, argv[2]!, 'right', 'left', timeout, r, ['RPOPLPUSH', argv[1]!, argv[2]!]);
 }
 
+/** Parses `numkeys key… LEFT|RIGHT [COUNT n]` from argv[at]; null after an error reply. */
+export function mpopArgs(argv: string[], at: number, ends: [string, string], r: Reply): { keys: string[]; first: boolean; count: number } | null {
+  const nk = parseInt64(argv[at]!);
+  if (nk === null || nk < 1) {
+    r.error('ERR numkeys should be greater than 0');
+    return null;
+  }
+  const numkeys = Number(nk);
+  const whereIdx = at + numkeys + 1;
+  if (whereIdx >= argv.length) {
+    r.error(E.SYNTAX);
+    return null;
+  }
+  const where = argv[whereIdx]!.toLowerCase();
+  if (where !== ends[0] && where !== ends[1]) {
+    r.error(E.SYNTAX);
+    return null;
+  }
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    if (count === -1 && argv[j]!.toLowerCase() === 'count' && j + 1 < argv.length) {
+      const n = parseInt64(argv[++j]!);
+      if (n === null || n < 1) {
+        r.error('ERR count should be greater than 0');
+        return null;
+      }
+      count = Number(n);
+    } else {
+      r.error(E.SYNTAX);
+      return null;
+    }
+  }
+  return { keys: argv.slice(at + 1, at + 1 + numkeys), first: where === ends[0], count: count === -1 ? 1 : count };
+}
+
+/** Pops up to `count` from the first non-empty list; false when none (WRONGTYPE stops the scan). */
+function mpopServe(c: Session, db: Session['db'], keys: string[], end: End, count: number, w: Reply): boolean {
+  for (const k of keys) {
+    const e = db.get(k);
+    if (e === undefined) continue;
+    if (!(e.v instanceof Deque)) {
+      w.error(E.WRONGTYPE);
+      return true;
+    }
+    const list = e.v;
+    const n = Math.min(count, list.length);
+    w.array(2);
+    w.bulk(k);
+    w.array(n);
+    for (let i = 0; i < n; i++) w.bulk(end === 'left' ? list.popFront()! : list.popBack()!);
+    if (list.length === 0) db.remove(k, e);
+    c.engine.modified(db, k);
+    c.engine.propagate(db.id, [end === 'left' ? 'LPOP' : 'RPOP', k, String(n)]);
+    return true;
+  }
+  return false;
+}
+
+function lmpop(c: Session, argv: string[], r: Reply): void {
+  const a = mpopArgs(argv, 1, ['left', 'right'], r);
+  if (a === null) return;
+  c.engine.customProp = true;
+  if (!mpopServe(c, c.db, a.keys, a.first ? 'left' : 'right', a.count, r)) r.nilArray();
+}
+
+function blmpop(c: Session, argv: string[], r: Reply): void {
+  const timeout = timeoutArg(argv[1]!, r);
+  if (timeout === null) return;
+  const a = mpopArgs(argv, 2, ['left', 'right'], r);
+  if (a === null) return;
+  const end: End = a.first ? 'left' : 'right';
+  c.engine.customProp = true;
+  if (mpopServe(c, c.db, a.keys, end, a.count, r)) return;
+  if (c.engine.inExec) {
+    r.nilArray();
+    return;
+  }
+  const db = c.db;
+  c.engine.block(c, a.keys, timeout, (w) => mpopServe(c, db, a.keys, end, a.count, w), (w) => w.nilArray());
+}
+
 export const listCommands: CommandDef[] = [
   cmd('lpush', -3, 'write denyoom fast', [1, 1, 1], (c, a, r) => push(c, a[1]!, a, 2, 'left', false, r)),
   cmd('rpush', -3, 'write denyoom fast', [1, 1, 1], (c, a, r) => push(c, a[1]!, a, 2, 'right', false, r)),
@@ -434,4 +515,6 @@ export const listCommands: CommandDef[] = [
   cmd('brpop', -3, 'write noscript blocking', [1, -2, 1], bpop('right')),
   cmd('blmove', 6, 'write denyoom noscript blocking', [1, 2, 1], blmove),
   cmd('brpoplpush', 4, 'write denyoom noscript blocking', [1, 2, 1], brpoplpush),
+  cmd('lmpop', -4, 'write', [0, 0, 0], lmpop),
+  cmd('blmpop', -5, 'write blocking', [0, 0, 0], blmpop),
 ];

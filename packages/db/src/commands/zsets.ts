@@ -4,6 +4,7 @@ import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
 import { ZSet, parseLexBound, type LexBound, type ZEntry } from '../zset.js';
 import { randomPick, scanCollection } from './hashes.js';
+import { mpopArgs } from './lists.js';
 import { E, cursorArg, intArg, lookup, normRange, timeoutArg } from './util.js';
 
 function read(c: Session, key: string, r: Reply): ZSet | null | undefined {
@@ -702,6 +703,55 @@ function zscan(c: Session, argv: string[], r: Reply): void {
   }, 2);
 }
 
+function zmpopServe(c: Session, db: Session['db'], keys: string[], max: boolean, count: number, w: Reply): boolean {
+  for (const k of keys) {
+    const en = db.get(k);
+    if (en === undefined) continue;
+    if (!(en.v instanceof ZSet)) {
+      w.error(E.WRONGTYPE);
+      return true;
+    }
+    const z = en.v;
+    const n = Math.min(count, z.size);
+    const list = max ? z.removeRange(z.size - n, z.size).reverse() : z.removeRange(0, n);
+    if (z.size === 0) db.remove(k, en);
+    c.engine.modified(db, k);
+    c.engine.propagate(db.id, [max ? 'ZPOPMAX' : 'ZPOPMIN', k, String(n)]);
+    w.array(2);
+    w.bulk(k);
+    w.array(list.length);
+    for (const e of list) {
+      w.array(2);
+      w.bulk(e.m);
+      w.double(e.s);
+    }
+    return true;
+  }
+  return false;
+}
+
+function zmpop(c: Session, argv: string[], r: Reply): void {
+  const a = mpopArgs(argv, 1, ['min', 'max'], r);
+  if (a === null) return;
+  c.engine.customProp = true;
+  if (!zmpopServe(c, c.db, a.keys, !a.first, a.count, r)) r.nilArray();
+}
+
+function bzmpop(c: Session, argv: string[], r: Reply): void {
+  const timeout = timeoutArg(argv[1]!, r);
+  if (timeout === null) return;
+  const a = mpopArgs(argv, 2, ['min', 'max'], r);
+  if (a === null) return;
+  c.engine.customProp = true;
+  if (zmpopServe(c, c.db, a.keys, !a.first, a.count, r)) return;
+  if (c.engine.inExec) {
+    r.nilArray();
+    return;
+  }
+  const db = c.db;
+  c.engine.block(c, a.keys, timeout, (w) => zmpopServe(c, db, a.keys, !a.first, a.count, w), (w) => w.nilArray());
+}
+
 export const zsetCommands: CommandDef[] = [
   cmd('zadd', -4, 'write denyoom fast', [1, 1, 1], zadd),
   cmd('zincrby', 4, 'write denyoom fast', [1, 1, 1], zincrby),
@@ -736,4 +786,6 @@ export const zsetCommands: CommandDef[] = [
   cmd('zdiff', -3, 'readonly', [0, 0, 0], zcombine('diff')),
   cmd('zintercard', -3, 'readonly', [0, 0, 0], zintercard),
   cmd('zscan', -3, 'readonly', [1, 1, 1], zscan),
+  cmd('zmpop', -4, 'write', [0, 0, 0], zmpop),
+  cmd('bzmpop', -5, 'write blocking', [0, 0, 0], bzmpop),
 ];

@@ -3,7 +3,7 @@
  * every process it forked), output split into lines, stop signal → timeout → SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogStream } from './client.js';
@@ -25,32 +25,28 @@ export interface ChildExit {
 }
 
 /** Why a command cannot be started, with the field at fault; undefined when it can. */
-export async function checkCommand(opts: { exec?: string | undefined; cmd?: string[] | undefined; cwd?: string | undefined; env: Record<string, string> }): Promise<string | undefined> {
+export function checkCommand(opts: { exec?: string | undefined; cmd?: string[] | undefined; cwd?: string | undefined; env: Record<string, string> }): string | undefined {
   if (opts.cwd !== undefined) {
-    try {
-      const st = await fs.stat(opts.cwd);
-      if (!st.isDirectory()) return `cwd: "${opts.cwd}" is not a directory`;
-    } catch {
-      return `cwd: directory "${opts.cwd}" does not exist`;
-    }
+    const st = fs.statSync(opts.cwd, { throwIfNoEntry: false });
+    if (!st) return `cwd: directory "${opts.cwd}" does not exist`;
+    if (!st.isDirectory()) return `cwd: "${opts.cwd}" is not a directory`;
   }
   if (opts.cmd) {
     const exe = opts.cmd[0]!;
-    if (!(await resolveExecutable(exe, opts.env.PATH, opts.cwd))) return `cmd[0]: executable "${exe}" not found`;
+    if (!resolveExecutable(exe, opts.env.PATH, opts.cwd)) return `cmd[0]: executable "${exe}" not found`;
   }
   return undefined;
 }
 
 /** Absolute path of an executable (`PATH` search for bare names), or undefined. */
-export async function resolveExecutable(exe: string, pathVar: string | undefined, cwd?: string): Promise<string | undefined> {
+export function resolveExecutable(exe: string, pathVar: string | undefined, cwd?: string): string | undefined {
   const candidates = exe.includes('/')
     ? [path.resolve(cwd ?? '.', exe)]
     : (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter(Boolean).map((d) => path.join(d, exe));
   for (const c of candidates) {
     try {
-      await fs.access(c, fs.constants.X_OK);
-      const st = await fs.stat(c);
-      if (st.isFile()) return c;
+      fs.accessSync(c, fs.constants.X_OK);
+      if (fs.statSync(c).isFile()) return c;
     } catch {
       /* next */
     }
@@ -157,33 +153,44 @@ function groupGone(pgid: number): boolean {
   }
 }
 
+function pidGone(pid: number): boolean {
+  const e = readStat(pid);
+  return !e || e.state === 'Z' || e.state === 'X';
+}
+
 /** Stops a process tree rooted at `leader` (see Child.terminate); also used for orphans of a previous run. */
 export async function terminateTree(leader: number, sig: NodeJS.Signals, timeoutMs: number, mainDone: () => boolean): Promise<boolean> {
   // fast path: the main process is gone and left nobody behind in its group
   if (mainDone() && groupGone(leader)) return false;
-  const known = new Set<number>();
+  // processes that left the group (setsid) are found once through /proc and signalled by pid
+  const outside = new Set<number>();
   const scan = async () => {
-    const members = membersOf(await readProcTable(), leader, known);
-    for (const m of members) known.add(m.pid);
-    return members;
+    for (const m of membersOf(await readProcTable(), leader, outside)) if (m.pgrp !== leader) outside.add(m.pid);
   };
-  let members = await scan();
-  signalGroup(leader, sig, members.map((m) => m.pid));
+  const remaining = async (full: boolean): Promise<boolean> => {
+    for (const pid of outside) if (pidGone(pid)) outside.delete(pid);
+    if (!mainDone()) return true;
+    if (groupGone(leader)) return outside.size > 0;
+    // the group still answers: only zombies (waiting for init to reap them) or real members?
+    if (!full) return true;
+    return membersOf(await readProcTable(), leader, outside).length > 0;
+  };
+  await scan();
+  signalGroup(leader, sig, outside);
   const deadline = Date.now() + timeoutMs;
-  let delay = 10;
-  for (;;) {
-    if (members.length === 0 && mainDone()) return false;
+  let delay = 5;
+  for (let i = 0; ; i++) {
+    if (!(await remaining(i % 8 === 7))) return false;
     if (Date.now() >= deadline) break;
     await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
     delay = Math.min(delay * 2, 100);
-    members = await scan();
   }
   // escalate: everything still alive gets SIGKILL, repeated until nothing is left
   for (let i = 0; i < 200; i++) {
-    members = await scan();
-    if (members.length === 0 && (mainDone() || i > 20)) return true;
-    signalGroup(leader, 'SIGKILL', members.map((m) => m.pid));
+    await scan();
+    signalGroup(leader, 'SIGKILL', outside);
     await sleep(i < 10 ? 10 : 50);
+    if (!(await remaining(true))) return true;
   }
   return true;
 }

@@ -59,7 +59,7 @@ export class JobManager {
   private readonly listeners = new Set<(j: Job) => void>();
 
   constructor(private readonly o: JobManagerOptions) {
-    this.writer = new DebouncedWriter(path.join(o.dir, 'jobs.json'), () => ({ version: 1, jobs: [...this.jobs.values()] }), 50);
+    this.writer = new DebouncedWriter(path.join(o.dir, 'jobs.json'), () => ({ version: 1, jobs: [...this.jobs.values()] }), 100, 0o600, false);
   }
 
   async init(): Promise<void> {
@@ -103,7 +103,7 @@ export class JobManager {
   async create(def: JobDef, extra: { schedule?: string } = {}): Promise<Job> {
     if (this.closing) throw new ConflictError('hero_proc is stopping');
     const env = this.env(def);
-    const problem = await checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env });
+    const problem = checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env });
     if (problem) throw new ConfigError('invalid job', [problem]);
     const { stdin, ...spec } = def;
     const job: JobRecord = {

@@ -20,12 +20,12 @@ export async function readJsonFile<T>(file: string, fallback: T): Promise<T> {
 let counter = 0;
 
 /** Writes JSON through a temp file + rename so a crash never leaves a torn file. */
-export async function writeJsonAtomic(file: string, data: unknown, mode = 0o600): Promise<void> {
+export async function writeJsonAtomic(file: string, data: unknown, mode = 0o600, sync = true): Promise<void> {
   const tmp = `${file}.${process.pid}.${++counter}.tmp`;
   const fh = await fs.open(tmp, 'w', mode);
   try {
     await fh.writeFile(JSON.stringify(data, null, 1));
-    await fh.sync();
+    if (sync) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -49,6 +49,8 @@ export class DebouncedWriter {
     private readonly snapshot: () => unknown,
     private readonly delayMs = 50,
     private readonly mode = 0o600,
+    /** fsync each write (state files that must survive a power cut); off for frequently written ones. */
+    private readonly sync = true,
   ) {}
 
   schedule(): void {
@@ -63,7 +65,7 @@ export class DebouncedWriter {
   private async write(): Promise<void> {
     while (this.dirty) {
       this.dirty = false;
-      this.running = writeJsonAtomic(this.file, this.snapshot(), this.mode).then(
+      this.running = writeJsonAtomic(this.file, this.snapshot(), this.mode, this.sync).then(
         () => {
           this.error = undefined;
         },

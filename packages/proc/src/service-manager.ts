@@ -91,7 +91,7 @@ export class ServiceManager {
   private readonly listeners = new Set<(s: ServiceStatus) => void>();
 
   constructor(private readonly o: ServiceManagerOptions) {
-    this.stateWriter = new DebouncedWriter(path.join(o.dataDir, 'state.json'), () => this.snapshotState(), 20);
+    this.stateWriter = new DebouncedWriter(path.join(o.dataDir, 'state.json'), () => this.snapshotState(), 50, 0o600, false);
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ export class ServiceManager {
       });
     } catch (err) {
       // say which field is at fault (a missing cwd and a missing executable look alike to spawn)
-      const problem = await checkCommand({ exec: u.def.exec, cmd: u.def.cmd, cwd: u.def.cwd, env });
+      const problem = checkCommand({ exec: u.def.exec, cmd: u.def.cmd, cwd: u.def.cwd, env });
       if (!stale()) this.fail(u, problem ?? `cannot start: ${(err as Error).message}`);
       return;
     }
@@ -510,7 +510,7 @@ export class ServiceManager {
     const def = validateService(raw, `"${String(raw.name)}"`);
     const cycle = cycleThrough(this.graph(def), def.name);
     if (cycle) throw new ConfigError(`invalid service "${def.name}"`, [`after: dependency cycle ${cycle.join(' → ')}`]);
-    const problem = await checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env: { ...this.o.baseEnv, ...def.env } });
+    const problem = checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env: { ...this.o.baseEnv, ...def.env } });
     if (problem) throw new ConfigError(`invalid service "${def.name}"`, [problem]);
     const file = serviceFile(this.o.configDir, def.name);
     try {

@@ -25,12 +25,12 @@ export function routerMethods(registry: Registry, health: () => RouterHealth) {
       },
     }),
     'router.scan': method({
-      summary: 'Rescans the socket dir and probes every socket now',
+      summary: 'Rescans the socket dir, probes every socket and refreshes the cached OpenRPC documents now',
       params: z.object({}),
       result: scanResultSchema,
       handler: async () => {
         const t = performance.now();
-        await registry.scan(true);
+        await registry.scan(true, true);
         return { took_ms: Math.round((performance.now() - t) * 10) / 10, services: registry.summaries() };
       },
     }),

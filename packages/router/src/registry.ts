@@ -54,6 +54,7 @@ export class Registry {
   private scanning: Promise<void> | undefined;
   private rescan = false;
   private probeAllPending = false;
+  private refreshSpecsPending = false;
   private closed = false;
 
   constructor(private readonly opts: RegistryOptions) {}
@@ -178,8 +179,9 @@ export class Registry {
    * `probeAll` also re-probes every known socket. Concurrent calls share one pass (plus one
    * follow-up pass when asked while a pass runs).
    */
-  scan(probeAll = false): Promise<void> {
+  scan(probeAll = false, refreshSpecs = false): Promise<void> {
     if (probeAll) this.probeAllPending = true;
+    if (refreshSpecs) this.refreshSpecsPending = true;
     if (this.scanning) {
       this.rescan = true;
       return this.scanning;
@@ -188,7 +190,9 @@ export class Registry {
       do {
         this.rescan = false;
         const all = this.probeAllPending;
+        const specs = this.refreshSpecsPending;
         this.probeAllPending = false;
+        this.refreshSpecsPending = false;
         const found = await this.list();
         if (this.closed) return;
         const seen = new Set<SocketEntry>();
@@ -203,7 +207,7 @@ export class Registry {
           if (!entry) {
             entry = this.add(f);
             toProbe.push({ entry, spec: true });
-          } else if (all) toProbe.push({ entry, spec: entry.spec === undefined });
+          } else if (all || specs) toProbe.push({ entry, spec: specs || entry.spec === undefined });
           seen.add(entry);
         }
         for (const byName of [...this.services.values()]) {

@@ -53,6 +53,24 @@ describe('discovery', () => {
     expect((await request(r.port, 'GET', '/hero_db/resp/')).status).toBe(502);
   });
 
+  it('caches OpenRPC documents and refreshes them on router.scan', async () => {
+    const r = await startRouter({ watch: false });
+    let methods = [{ name: 'a.one', params: [] }];
+    await upstream(r.socketDir, 'hero_doc', 'rpc', (req, res) => {
+      if (req.url === '/.well-known/heroservice.json') return json(res, 200, { protocol: 'openrpc', name: 'hero_doc', title: 'Doc', version: '1', description: '' });
+      if (req.url === '/health') return json(res, 200, { status: 'ok' });
+      if (req.url === '/openrpc.json') return json(res, 200, { openrpc: '1.3.2', info: { title: 'Doc', version: '1' }, methods });
+      json(res, 404, {});
+    });
+    const client = new RouterClient({ socketDir: r.socketDir });
+    onTestFinished(() => client.close());
+    expect((await client.spec('hero_doc')).methods).toEqual([{ name: 'a.one', params: [] }]);
+    methods = [...methods, { name: 'b.two', params: [] }];
+    expect((await client.service('hero_doc')).sockets[0]!.method_count).toBe(1);
+    await client.scan();
+    expect((await client.service('hero_doc')).sockets[0]!.methods!.map((m) => m.name)).toEqual(['a.one', 'b.two']);
+  });
+
   it('finds new sockets on the periodic scan without a watcher', async () => {
     const r = await startRouter({ watch: false, scan_interval_ms: 200 });
     const client = new RouterClient({ socketDir: r.socketDir });

@@ -1,0 +1,91 @@
+/**
+ * The examples run as documented: the bundle configs of a master and a worker are valid, and
+ * the supervisor set-up (examples/supervisor/supervisor.toml with the mock runner) serves
+ * jobs to the example client over its Unix socket and over HTTP.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { loadToml, parseConfig } from '@hero/core';
+import { configSchema, run } from '@hero/supervisor';
+import { REPO_ROOT, TSX_NODE, startRedis } from '../src/index.js';
+
+function exec(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(TSX_NODE[0]!, [...TSX_NODE.slice(1), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((r) => child.once('exit', (code) => r({ code, out, err })));
+}
+
+async function tmp(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hero-examples-'));
+  onTestFinished(() => fs.rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('examples', () => {
+  it('the master and worker hero_bundle.toml files are valid bundle configs', async () => {
+    const home = await tmp();
+    for (const f of ['master', 'worker']) {
+      const r = await exec(['apps/hero-bundle/src/main.ts', '--config', path.join(REPO_ROOT, `examples/bundle/${f}.toml`), '--info'], {
+        ...process.env,
+        HOME: home,
+      });
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out).services).toHaveLength(7);
+    }
+  });
+
+  it('the supervisor example serves the mock runner\'s jobs to the client example over socket and HTTP', async () => {
+    const dir = await tmp();
+    const redis = await startRedis(path.join(dir, 'redis'));
+    onTestFinished(() => redis.stop());
+    const written = await loadToml(path.join(REPO_ROOT, 'examples/supervisor/supervisor.toml'));
+    const file = parseConfig(configSchema, written, 'supervisor.toml');
+    // the same set-up on a private Redis, socket dir and port
+    const config = parseConfig(configSchema, {
+      ...written,
+      redis_url: redis.url,
+      socket_dir: path.join(dir, 'sockets'),
+      tcp: '127.0.0.1:0',
+      runners: file.runners.map((r) =>
+        r.command === 'node' ? { ...r, command: process.execPath, args: r.args.map((a) => (a.startsWith('examples/') ? path.join(REPO_ROOT, a) : a)) } : r,
+      ),
+    });
+    const ac = new AbortController();
+    let tcp = '';
+    let socket = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      const done = run(config, ac.signal, {
+        onReady: (info) => {
+          socket = info.sockets.rpc!;
+          tcp = Object.values(info.tcp ?? {})[0] ?? '';
+          resolve();
+        },
+      });
+      done.catch(reject);
+      onTestFinished(async () => {
+        ac.abort();
+        await done;
+      });
+    });
+    await ready;
+    const env = { ...process.env, HERO_SUPERVISOR_SECRET: 'example-user-secret' };
+    const viaSocket = await exec(['examples/clients/client.ts', 'socket', socket], env);
+    expect(viaSocket.err).toBe('');
+    expect(viaSocket.out).toMatch(/job result: \{"node":"example".*"echo":"hello over socket"/);
+    expect(tcp).not.toBe('');
+    const viaHttp = await exec(['examples/clients/client.ts', 'http', `http://${tcp}`], env);
+    expect(viaHttp.err).toBe('');
+    expect(viaHttp.out).toMatch(/"echo":"hello over http"/);
+    // a wrong secret is refused
+    const bad = await exec(['examples/clients/client.ts', 'socket', socket, '--secret', 'not-a-secret'], process.env);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/secret/i);
+  }, 90_000);
+});

@@ -261,4 +261,37 @@ describe.each(backends)('supervisor on $name', (backend) => {
       await runner.close();
     }
   });
+
+  it('routes job.stop to the instance running the job; job.delete of a running job leaves nothing', async () => {
+    const dir = await tempDir();
+    const redis = await backend.start(dir);
+    const sv = await startSupervisor(redis.url);
+    const c = sv.client(USER);
+    await sv.client(REGISTER).registerRunner('multi');
+    const handler = async (_job: unknown, { signal }: { signal: AbortSignal }) =>
+      new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    const a = createRunner({ name: 'multi', redis: redis.url, concurrency: 1, heartbeatMs: 200, drainMs: 200, handler });
+    const b = createRunner({ name: 'multi', redis: redis.url, concurrency: 1, heartbeatMs: 200, drainMs: 200, handler });
+    await Promise.all([a.ready, b.ready]);
+    try {
+      const [j1, j2] = await c.createJobs([{ runner: 'multi', payload: '1' }, { runner: 'multi', payload: '2' }], { start: true });
+      await until(async () => a.active === 1 && b.active === 1, 20_000, 'both instances busy');
+      // stop each job several times over so both instances see requests for the other's job
+      await c.stopJob(j1!);
+      await until(async () => (await c.jobStatus(j1!)).status === 'stopped', 20_000, 'first job stopped');
+      expect((await c.jobStatus(j2!)).status).toBe('started');
+      await c.stopJob(j2!);
+      await until(async () => (await c.jobStatus(j2!)).status === 'stopped', 20_000, 'second job stopped');
+      // delete while running
+      const j3 = await c.createJob({ runner: 'multi', payload: '3' }, { start: true });
+      await until(async () => (await c.jobStatus(j3)).status === 'started', 20_000, 'third job started');
+      await c.deleteJob(j3);
+      await until(async () => a.active + b.active === 0, 20_000, 'runners idle');
+      const r = inspect(redis.url);
+      expect(await r.exists(`hero:job:${j3}`, `hero:reply:${j3}`)).toBe(0);
+      expect(await r.zscore('hero:jobs', j3)).toBeNull();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

@@ -25,6 +25,13 @@ async function until(fn: () => Promise<boolean>, timeoutMs: number, what: string
   }
 }
 
+/** Private anonymous memory of a process (heap, stacks): RSS minus the shared node binary pages. */
+async function anonOf(pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const m = /RssAnon:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -66,8 +73,9 @@ async function measureRound(m: Manager, n: number, crashes: number): Promise<Mea
   }
   await sleep(1000);
   const rss = await rssOf(m.managerPid());
+  const anon = await anonOf(m.managerPid());
   await m.removeAll(names);
-  return { start_ms: startMs, crash_ms: median(crashTimes), rss_mb: rss / (1024 * 1024) };
+  return { start_ms: startMs, crash_ms: median(crashTimes), rss_mb: rss / (1024 * 1024), anon_mb: anon / (1024 * 1024) };
 }
 
 function heroContender(n: number, crashes: number): Contender {
@@ -187,6 +195,7 @@ export const suite: Suite = {
     { key: 'start_ms', label: 'start 100 services until all running', unit: 'ms', better: 'lower' },
     { key: 'crash_ms', label: 'crash → replacement running (median)', unit: 'ms', better: 'lower' },
     { key: 'rss_mb', label: 'manager RSS with 100 services', unit: 'MiB', better: 'lower' },
+    { key: 'anon_mb', label: 'manager private memory (RssAnon) with 100 services', unit: 'MiB', better: 'lower' },
   ],
   contenders: ({ args }) => {
     const n = Number(args.services ?? 100);

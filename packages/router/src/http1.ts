@@ -255,45 +255,50 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
   let close = line.charCodeAt(7) === 48;
   let extra: string[] | undefined;
   let pos = eol + 2;
-  const kept: string[] = [];
   while (pos < head.length) {
     let end = head.indexOf('\r\n', pos);
     if (end === -1) end = head.length;
-    const h = head.slice(pos, end);
-    pos = end + 2;
-    const colon = h.indexOf(':');
-    if (colon <= 0) return undefined;
-    const lower = h.slice(0, colon).toLowerCase();
-    if (lower === 'content-length') {
-      const n = Number(h.slice(colon + 1).trim());
-      if (!Number.isInteger(n) || n < 0) return undefined;
-      contentLength = n;
-    } else if (isHop(lower)) {
-      const value = h.slice(colon + 1).trim();
-      if (lower === 'transfer-encoding') {
-        if (value.toLowerCase().endsWith('chunked')) chunked = true;
-        else return undefined;
-      } else if (lower === 'connection') {
-        if (value === 'keep-alive') continue;
-        const tokens: string[] = [];
-        connectionTokens(value, tokens);
-        for (const t of tokens) {
-          if (t === 'close') close = true;
-          else if (t === 'keep-alive') close = false;
-          else if (t !== 'upgrade') (extra ??= []).push(t);
+    const colon = head.indexOf(':', pos);
+    if (colon <= pos || colon > end) return undefined;
+    const len = colon - pos;
+    // only names of these lengths can be framing or hop-by-hop headers: others pass untouched
+    if (len === 2 || len === 7 || len === 10 || len === 14 || len === 16 || len === 17 || len === 18 || len === 19) {
+      const lower = head.slice(pos, colon).toLowerCase();
+      if (lower === 'content-length') {
+        const n = Number(head.slice(colon + 1, end).trim());
+        if (!Number.isInteger(n) || n < 0) return undefined;
+        contentLength = n;
+      } else if (isHop(lower)) {
+        const value = head.slice(colon + 1, end).trim();
+        if (lower === 'transfer-encoding') {
+          if (value.toLowerCase().endsWith('chunked')) chunked = true;
+          else return undefined;
+        } else if (lower === 'connection' && value !== 'keep-alive') {
+          const tokens: string[] = [];
+          connectionTokens(value, tokens);
+          for (const t of tokens) {
+            if (t === 'close') close = true;
+            else if (t === 'keep-alive') close = false;
+            else if (t !== 'upgrade') (extra ??= []).push(t);
+          }
         }
+        pos = end + 2;
+        continue;
       }
-      continue;
     }
-    kept.push(h);
+    out += '\r\n' + head.slice(pos, end);
+    pos = end + 2;
   }
   if (chunked) {
     contentLength = -1;
-    kept.push('Transfer-Encoding: chunked');
+    out += '\r\nTransfer-Encoding: chunked';
   }
-  for (const h of kept) {
-    if (extra && extra.includes(h.slice(0, h.indexOf(':')).toLowerCase())) continue;
-    out += '\r\n' + h;
+  if (extra) {
+    // headers named by Connection are hop-by-hop too (rare: a second pass)
+    const lines = out.split('\r\n');
+    out = lines
+      .filter((h, i) => i === 0 || !extra!.includes(h.slice(0, h.indexOf(':')).toLowerCase()))
+      .join('\r\n');
   }
   return { status, head: out, contentLength, chunked, close };
 }

@@ -26,9 +26,18 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
   const limits = { get maxBulk() { return engine.config.protoMaxBulkLen; } };
   const parser = new RespParser(limits);
   let closed = false;
-  let paused = false;
   const addr = kind === 'tcp' ? `${socket.remoteAddress}:${socket.remotePort}` : `${socket.localAddress ?? ''}:0`;
   const laddr = kind === 'tcp' ? `${socket.localAddress}:${socket.localPort}` : `${socket.localAddress ?? ''}:0`;
+
+  // Reading stops while the client is blocked or while the socket has not drained our replies.
+  let waitingDrain = false;
+  let readPaused = false;
+  const updateFlow = (): void => {
+    const pause = !closed && (s.blocked !== null || waitingDrain);
+    if (pause && !readPaused) socket.pause();
+    else if (!pause && readPaused) socket.resume();
+    readPaused = pause;
+  };
 
   const flush = (): void => {
     if (closed) {
@@ -44,15 +53,13 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
       socket.destroy();
       return;
     }
-    if (!socket.write(b) && !paused) {
-      paused = true;
-      socket.pause();
+    if (!socket.write(b) && !waitingDrain) {
+      waitingDrain = true;
+      updateFlow();
       socket.once('drain', () => {
-        paused = false;
-        if (!closed) {
-          socket.resume();
-          process();
-        }
+        waitingDrain = false;
+        updateFlow();
+        if (!closed) process();
       });
     }
   };
@@ -67,7 +74,7 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
   };
 
   const process = (): void => {
-    while (!closed && s.blocked === null && !s.closing) {
+    while (!closed && s.blocked === null && !s.closing && !waitingDrain) {
       let argv: string[] | null;
       try {
         argv = parser.next();
@@ -80,29 +87,17 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
       if (argv === null) break;
       engine.execute(s, argv);
       parser.authRequired = !s.authenticated;
-      if (paused) break;
     }
     if (s.closing) {
       close();
       return;
     }
-    // A blocked client's further input waits in the kernel, not in our memory.
-    if (s.blocked !== null && !paused) {
-      paused = true;
-      socket.pause();
-    }
+    updateFlow();
     if (s.out.length !== 0) engine.markPending(s);
     engine.scheduleFlush();
   };
 
-  const resume = (): void => {
-    if (paused && s.blocked === null && !socket.writableNeedDrain) {
-      paused = false;
-      socket.resume();
-    }
-    process();
-  };
-  const transport: SessionTransport = { flush, resume, close, addr, laddr, kind };
+  const transport: SessionTransport = { flush, resume: () => process(), close, addr, laddr, kind };
   const s: Session = engine.newSession(transport);
   parser.authRequired = !s.authenticated;
   if (engine.sessions.size > engine.config.maxclients) {

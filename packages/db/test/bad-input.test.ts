@@ -195,3 +195,33 @@ describe('slow consumers', () => {
     expect(await pub.call('PING')).toBe('+PONG\r\n');
   });
 });
+
+describe('flow control', () => {
+  it('a client that reads slowly still gets every reply, in order', async () => {
+    const c = await Raw.open(hero().resp);
+    const v = 'y'.repeat(512 * 1024);
+    await c.call('SET', 'slow', v);
+    c.sock.pause();
+    const n = 60;
+    const cmds: Buffer[] = [];
+    for (let i = 0; i < n; i++) cmds.push(encode(['GET', 'slow']), encode(['INCR', 'slowcount']));
+    c.write(Buffer.concat(cmds));
+    await new Promise((r) => setTimeout(r, 300));
+    c.sock.resume();
+    for (let i = 0; i < n; i++) {
+      expect((await c.read()).raw.length).toBe(v.length + `$${v.length}\r\n\r\n`.length);
+      expect((await c.read()).raw).toBe(`:${i + 1}\r\n`);
+    }
+  });
+
+  it('a blocked client resumes its pipeline after being served', async () => {
+    const a = await Raw.open(hero().resp);
+    const b = await Raw.open(hero().resp);
+    await a.call('DEL', 'fq');
+    a.write(Buffer.concat([encode(['BLPOP', 'fq', '0']), ...Array.from({ length: 100 }, (_, i) => encode(['ECHO', String(i)]))]));
+    await new Promise((r) => setTimeout(r, 100));
+    await b.call('RPUSH', 'fq', 'x');
+    expect((await a.read()).raw).toBe('*2\r\n$2\r\nfq\r\n$1\r\nx\r\n');
+    for (let i = 0; i < 100; i++) expect((await a.read()).value.v).toBe(String(i));
+  });
+});

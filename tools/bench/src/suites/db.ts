@@ -79,10 +79,10 @@ const metrics: Metric[] = TESTS.flatMap((t) => [
 export const suite: Suite = {
   name: 'db',
   description: `redis-benchmark -c ${CLIENTS} -t ${TESTS.join(',')} (with and without -P 16) on Unix sockets: hero_db vs redis-server`,
-  rounds: 3,
+  rounds: 5,
   metrics,
   contenders: ({ args }) => {
-    const requests = Number(args.requests ?? 100_000);
+    const requests = Number(args.requests ?? 50_000);
     const aof = args.aof === 'yes';
     return [
       contender(`redis-server${aof ? ' (aof everysec)' : ''}`, 'anchor', redisServer, { requests, aof }),

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { HeroError, UnavailableError } from './errors.js';
 import type { JsonRpcErrorObject, JsonRpcResponse } from './json-rpc.js';
 
@@ -26,14 +26,21 @@ export class RpcError extends HeroError {
   }
 }
 
+type Undici = typeof import('undici');
+let undici: Promise<Undici> | undefined;
+/** undici is loaded on the first call, so a server that never calls out does not carry it (~20 MB RSS). */
+const loadUndici = () => (undici ??= import('undici'));
+
 /**
  * A JSON-RPC client for a Hero service. `target` is a Unix socket path or an http(s) base URL;
  * calls go to `<target>/rpc`.
  */
 export class RpcClient {
   readonly target: string;
-  private readonly dispatcher: Dispatcher;
-  private readonly owned: Agent | undefined;
+  private dispatcher: Dispatcher | undefined;
+  private owned: Agent | undefined;
+  private readonly socketPath: string | undefined;
+  private closed = false;
   private readonly origin: string;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
@@ -48,15 +55,23 @@ export class RpcClient {
       const url = new URL(target);
       this.origin = url.origin;
       this.basePath = url.pathname.replace(/\/+$/, '');
-      this.owned = options.dispatcher ? undefined : new Agent({ keepAliveTimeout: 4000 });
+      this.socketPath = undefined;
     } else {
       this.origin = 'http://localhost';
       this.basePath = '';
-      this.owned = options.dispatcher
-        ? undefined
-        : new Agent({ connect: { socketPath: target }, keepAliveTimeout: 4000 });
+      this.socketPath = target;
     }
-    this.dispatcher = options.dispatcher ?? this.owned!;
+    this.dispatcher = options.dispatcher;
+  }
+
+  /** The caller's dispatcher, or this client's own keep-alive Agent (created on first use). */
+  private dispatcherOf(u: Undici): Dispatcher {
+    if (this.dispatcher) return this.dispatcher;
+    if (this.closed) throw new UnavailableError(`cannot reach ${this.target}: client closed`);
+    this.owned = new u.Agent(
+      this.socketPath ? { connect: { socketPath: this.socketPath }, keepAliveTimeout: 4000 } : { keepAliveTimeout: 4000 },
+    );
+    return (this.dispatcher = this.owned);
   }
 
   /** Calls `method` and returns its result, or throws RpcError / UnavailableError. */
@@ -92,12 +107,14 @@ export class RpcClient {
 
   private async send(method: 'GET' | 'POST', path: string, body: string | undefined, opts: CallOptions) {
     const timeout = opts.timeoutMs ?? this.timeoutMs;
+    const u = await loadUndici();
+    const dispatcher = this.dispatcherOf(u);
     try {
-      const res = await request(this.origin + this.basePath + path, {
+      const res = await u.request(this.origin + this.basePath + path, {
         method,
         body,
         headers: this.headers,
-        dispatcher: this.dispatcher,
+        dispatcher,
         signal: opts.signal,
         headersTimeout: timeout || 0,
         bodyTimeout: timeout || 0,
@@ -115,6 +132,7 @@ export class RpcClient {
 
   /** Closes the client's own connections. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.owned?.close();
   }
 }

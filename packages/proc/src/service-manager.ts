@@ -129,7 +129,11 @@ export class ServiceManager {
       if (!e || e.startTicks !== p.start_ticks) continue;
       this.o.logger?.warn({ service: name, pid: p.pid }, 'stopping process left from a previous run');
       const u = this.units.get(name);
-      jobs.push(terminateTree(p.pid, u?.def.stop_signal ?? 'SIGTERM', u?.def.stop_timeout_ms ?? 5000, () => !readStat(p.pid!)));
+      const gone = () => {
+        const x = readStat(p.pid!);
+        return !x || x.state === 'Z' || x.state === 'X';
+      };
+      jobs.push(terminateTree(p.pid, u?.def.stop_signal ?? 'SIGTERM', u?.def.stop_timeout_ms ?? 5000, gone));
     }
     await Promise.all(jobs);
   }

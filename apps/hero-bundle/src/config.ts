@@ -41,13 +41,15 @@ export async function readBundleToml(explicit: string | undefined, home = os.hom
 /**
  * Validates the whole bundle config: the bundle keys, then each service table against that
  * service's own schema (unknown keys are errors naming them). `socket_dir` is set once, at the
- * top, and handed to every service; `HERO_SOCKET_DIR` overrides it.
+ * top, and handed to every service; `HERO_SOCKET_DIR` overrides it. `defaults` sit under the
+ * file's tables (values the program decides, such as how to start the built-in runner).
  */
 export function parseBundleConfig(
   data: Record<string, unknown>,
   services: readonly ServiceDef[],
   env: Record<string, string | undefined>,
   file?: string,
+  defaults: Record<string, Record<string, unknown>> = {},
 ): BundleConfig {
   const issues: string[] = [];
   const own: Record<string, unknown> = {};
@@ -72,7 +74,7 @@ export function parseBundleConfig(
       issues.push(`${svc.key}.socket_dir: set socket_dir once at the top level (every service shares it)`);
       continue;
     }
-    const r = svc.configSchema.safeParse({ ...(table as Record<string, unknown>), socket_dir: socketDir });
+    const r = svc.configSchema.safeParse({ ...defaults[svc.key], ...(table as Record<string, unknown>), socket_dir: socketDir });
     if (!r.success) issues.push(...formatIssues(r.error).map((i) => (i.startsWith('(root)') ? `${svc.key}${i.slice(6)}` : `${svc.key}.${i}`)));
     else out[svc.key] = r.data;
   }

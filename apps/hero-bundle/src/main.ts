@@ -2,7 +2,9 @@
  * hero_bundle: every Hero service in one process.
  * Usage: hero_bundle [--config <path>] [--info] [--help]
  */
+import { isSea } from 'node:sea';
 import { ensureDir, socketPath, toHeroError, ConfigError } from '@hero/core';
+import { runCommandRunnerFromEnv } from '@hero/supervisor';
 import { createRootLogger, EXIT_USAGE } from '@hero/core/cli';
 import pkg from '../package.json' with { type: 'json' };
 import { DEFAULT_CONFIG_PATH, parseBundleConfig, readBundleToml, type BundleConfig } from './config.js';
@@ -57,6 +59,18 @@ function infoJson(cfg: BundleConfig) {
   };
 }
 
+/** Environment value that makes this program run the supervisor's built-in runner instead. */
+const RUNNER_ROLE = 'HERO_BUNDLE_EXEC=runner';
+
+/**
+ * The command that starts this very program again (single executable, JS bundle or source
+ * run alike), with `role` in its environment: one file serves as the bundle and its runners.
+ */
+function selfCommand(role: string): string[] {
+  const script = isSea() ? [] : [...process.execArgv, process.argv[1]!];
+  return ['/usr/bin/env', role, process.execPath, ...script];
+}
+
 function fail(err: unknown, code: number): void {
   const msg = toHeroError(err).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
   process.stderr.write(`hero_bundle: ${msg}\n`);
@@ -73,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const { file, data } = await readBundleToml(args.config);
-    cfg = parseBundleConfig(data, SERVICES, process.env, file);
+    cfg = parseBundleConfig(data, SERVICES, process.env, file, {
+      supervisor: { builtin_runner_command: selfCommand(RUNNER_ROLE) },
+    });
   } catch (err) {
     return fail(err, EXIT_USAGE);
   }
@@ -134,4 +150,8 @@ async function main(argv: string[]): Promise<void> {
   process.exitCode = code;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => fail(err, 1));
+if (process.env.HERO_BUNDLE_EXEC === 'runner') {
+  runCommandRunnerFromEnv(process.env).catch((err: unknown) => fail(err, 1));
+} else {
+  main(process.argv.slice(2)).catch((err: unknown) => fail(err, 1));
+}

@@ -1,3 +1,4 @@
+/// <reference path="./lua/fengari.d.ts" />
 /** hero_db: a Redis-compatible database for the node (RESP2/RESP3 + JSON-RPC admin socket). */
 import path from 'node:path';
 import {

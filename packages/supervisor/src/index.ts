@@ -3,7 +3,7 @@ export { run, SERVICE } from './supervisor.js';
 export { configSchema, runnerConfigSchema, type Config, type RunnerConfig } from './config.js';
 export { createRunner, type CreateRunnerOptions, type Runner, type RunnerHandler, type JobContext, type AbortReason } from './runner.js';
 export { commandHandler, createCommandRunner, type CommandHandlerOptions, type CommandRunnerOptions } from './command-runner.js';
-export { runCommandRunnerProgram } from './runner-program.js';
+export { runCommandRunnerProgram, runCommandRunnerFromEnv } from './runner-program.js';
 export { builtinRunnerCommand } from './builtin-runner.js';
 export { keys, type Keys } from './keys.js';
 export { parseRedisTarget, type RedisTarget } from './redis.js';

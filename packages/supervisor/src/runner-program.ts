@@ -45,3 +45,25 @@ export async function runCommandRunnerProgram(opts: CommandRunnerOptions, logger
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
 }
+
+/**
+ * The built-in runner as the supervisor starts it: settings from HERO_RUNNER_NAME,
+ * HERO_REDIS_URL, HERO_NAMESPACE, HERO_RUNNER_CONCURRENCY, HERO_RUNNER_INSTANCE,
+ * HERO_RUNNER_DRAIN_MS, HERO_RUNNER_HEARTBEAT_MS and HERO_RUNNER_LOG_LEVEL.
+ */
+export async function runCommandRunnerFromEnv(env: Record<string, string | undefined>): Promise<void> {
+  const { createRootLogger } = await import('@hero/core/cli');
+  const logger = await createRootLogger(env.HERO_RUNNER_LOG_LEVEL ?? 'info', false);
+  await runCommandRunnerProgram(
+    {
+      name: env.HERO_RUNNER_NAME ?? '',
+      redis: env.HERO_REDIS_URL ?? '',
+      namespace: env.HERO_NAMESPACE || 'hero',
+      concurrency: Number(env.HERO_RUNNER_CONCURRENCY || 1),
+      instance: env.HERO_RUNNER_INSTANCE || undefined,
+      drainMs: env.HERO_RUNNER_DRAIN_MS ? Number(env.HERO_RUNNER_DRAIN_MS) : undefined,
+      heartbeatMs: env.HERO_RUNNER_HEARTBEAT_MS ? Number(env.HERO_RUNNER_HEARTBEAT_MS) : undefined,
+    },
+    logger,
+  );
+}

@@ -3,3 +3,11 @@ declare module 'fengari' {
   const fengari: any;
   export default fengari;
 }
+declare module 'fengari/src/lobject.js' {
+  const lobject: any;
+  export default lobject;
+}
+declare module 'fengari/src/lstring.js' {
+  const lstring: any;
+  export default lstring;
+}

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
+import lobjectModule from 'fengari/src/lobject.js';
+import lstringModule from 'fengari/src/lstring.js';
 import { formatLuaNumber } from './lua-string.js';
 
-const require = createRequire(import.meta.url);
 
 /**
  * Redis runs Lua 5.1, where every number is a double printed with "%.14g". fengari is Lua 5.3
@@ -13,8 +13,9 @@ const require = createRequire(import.meta.url);
  * and the change is idempotent.
  */
 export function useLua51Numbers(): void {
-  const lobject = require('fengari/src/lobject.js');
-  const lstring = require('fengari/src/lstring.js');
+  // static imports (default = the CommonJS exports object) so bundlers inline them too
+  const lobject = lobjectModule;
+  const lstring = lstringModule;
   if (lobject.__heroLua51) return;
   lobject.__heroLua51 = true;
   const str2num = lobject.luaO_str2num;

@@ -9,10 +9,9 @@ import type { SegmentSource, SourceField, TermPostings } from './segment-writer.
 /** The hidden keyword field that maps external ids to doc numbers (upserts, deletes, get). */
 export const ID_FIELD = '_id';
 
+/** Postings of a keyword (or id) term while a batch is built. */
 interface Acc {
   docs: number[];
-  freqs: number[];
-  pos: number[];
   last: number;
 }
 
@@ -21,14 +20,12 @@ export function textOf(v: unknown): string {
   return Array.isArray(v) ? v.join('\n') : String(v);
 }
 
-function sortedTerms(map: Map<string, Acc>, withPositions = false): () => Iterable<TermPostings> {
+function sortedTerms(map: Map<string, Acc>): () => Iterable<TermPostings> {
   return function* () {
     const keys = [...map.keys()].sort();
     for (const k of keys) {
-      const a = map.get(k)!;
-      const t: TermPostings = { term: k, docs: Uint32Array.from(a.docs), freqs: Uint32Array.from(a.freqs) };
-      if (withPositions) t.positions = Uint32Array.from(a.pos);
-      yield t;
+      const docs = Uint32Array.from(map.get(k)!.docs);
+      yield { term: k, docs, freqs: new Uint32Array(docs.length).fill(1) };
     }
   };
 }
@@ -38,8 +35,8 @@ export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: An
   const n = docs.length;
   const fields: SourceField[] = [];
   const idMap = new Map<string, Acc>();
-  docs.forEach((d, i) => idMap.set(d.id, { docs: [i], freqs: [1], pos: [], last: i }));
-  fields.push({ name: ID_FIELD, type: 'id', terms: sortedTerms(idMap, false) });
+  docs.forEach((d, i) => idMap.set(d.id, { docs: [i], last: i }));
+  fields.push({ name: ID_FIELD, type: 'id', terms: sortedTerms(idMap) });
 
   for (const [name, def] of Object.entries(schema.fields)) {
     if (!def.indexed) continue;
@@ -80,15 +77,14 @@ export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: An
         column[d] = v;
         for (const term of Array.isArray(v) ? new Set(v) : [v]) {
           const a = map.get(term);
-          if (a === undefined) map.set(term, { docs: [d], freqs: [1], pos: [], last: d });
+          if (a === undefined) map.set(term, { docs: [d], last: d });
           else if (a.last !== d) {
             a.docs.push(d);
-            a.freqs.push(1);
             a.last = d;
           }
         }
       }
-      fields.push({ name, type: 'keyword', column, terms: sortedTerms(map, false) });
+      fields.push({ name, type: 'keyword', column, terms: sortedTerms(map) });
     } else if (def.type === 'numeric' || def.type === 'date') {
       const column = new Float64Array(n).fill(NaN);
       for (let d = 0; d < n; d++) {

@@ -36,12 +36,15 @@ const seaConfig = path.join(out, 'sea-config.json');
 fs.writeFileSync(seaConfig, JSON.stringify({ main: js, output: blob, disableExperimentalSEAWarning: true }));
 execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 const exe = path.join(out, 'hero_bundle');
-fs.copyFileSync(process.execPath, exe);
-fs.chmodSync(exe, 0o755);
+// inject into a copy, then rename: a running hero_bundle keeps its old file
+const tmp = `${exe}.tmp`;
+fs.copyFileSync(process.execPath, tmp);
+fs.chmodSync(tmp, 0o755);
 const postject = path.join(path.dirname(fileURLToPath(import.meta.resolve('postject/package.json'))), 'dist', 'cli.js');
-execFileSync(process.execPath, [postject, exe, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {
+execFileSync(process.execPath, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {
   stdio: 'inherit',
 });
+fs.renameSync(tmp, exe);
 fs.rmSync(blob);
 fs.rmSync(seaConfig);
 process.stdout.write(`built ${js} and ${exe}\n`);

@@ -34,3 +34,15 @@ describe('Analyzer', () => {
     expect(a.analyze('The Running').map((t) => t.term)).toEqual(['the', 'running']);
   });
 });
+
+describe('registerLanguage', () => {
+  it('plugs in a stemmer and stopwords that schemas can name', async () => {
+    const { registerLanguage, languageNames } = await import('./language.js');
+    const { checkSchema } = await import('./schema.js');
+    registerLanguage({ name: 'test-plural', stem: (t) => t.replace(/s$/, ''), stopwords: new Set(['le']) });
+    expect(languageNames()).toContain('test-plural');
+    expect(checkSchema({ fields: { t: { type: 'text' } }, language: 'test-plural' }, 'english').language).toBe('test-plural');
+    const a = new Analyzer(getLanguage('test-plural')!);
+    expect(a.analyze('le chats').map((t) => t.term)).toEqual(['chat']);
+  });
+});

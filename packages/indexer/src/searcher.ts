@@ -518,7 +518,7 @@ export class Searcher {
     const hits: SearchHit[] = page.map((i) => {
       const s = this.segments[segOf[i]!]!;
       const d = docOf[i]!;
-      const hit: SearchHit = { id: s.reader.ids()[d]!, score: round(scoreOf[i]!) };
+      const hit: SearchHit = { id: s.reader.idOf(d), score: round(scoreOf[i]!) };
       const wantDoc = opts.fields === undefined || opts.fields.length > 0;
       if (wantDoc || hl.length) {
         const stored = s.reader.stored(d);

@@ -130,11 +130,10 @@ export function mergeSource(parts: LiveSegment[], schema: IndexSchema): SegmentS
   let next = 0;
   parts.forEach((p, pi) => {
     const m = new Int32Array(p.reader.docCount).fill(-1);
-    const pids = p.reader.ids();
     for (let d = 0; d < p.reader.docCount; d++) {
       if (isDeleted(p.deleted, d)) continue;
       m[d] = next++;
-      ids.push(pids[d]!);
+      ids.push(p.reader.idOf(d));
       origin.push([pi, d]);
     }
     maps.push(m);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { HeroError } from '@hero/core';
 import type { LruCache } from './lru-cache.js';
-import { SEG_HEAD, SEG_TAIL, type Column, type Footer, type FooterField } from './segment-writer.js';
+import { ID_BLOCK, SEG_HEAD, SEG_TAIL, type Column, type Footer, type FooterField } from './segment-writer.js';
 
 /** A term's entry in a segment dictionary. */
 export interface TermInfo {
@@ -181,13 +181,15 @@ export class SegmentReader {
     }) as Column;
   }
 
-  /** External ids by doc number. */
-  ids(): string[] {
-    const [off, len] = this.footer.ids;
-    return this.cache.getOrLoad(`${this.uid}i`, () => ({
+  /** The external id of one document (its block of ids goes through the cache). */
+  idOf(doc: number): string {
+    const b = Math.floor(doc / ID_BLOCK);
+    const [off, len] = this.footer.ids[b]!;
+    const block = this.cache.getOrLoad(`${this.uid}i:${b}`, () => ({
       value: JSON.parse(this.read(off, len).toString('utf8')) as string[],
       weight: len * 3 + 64,
     })) as string[];
+    return block[doc - b * ID_BLOCK]!;
   }
 
   private storedOffsets(): Float64Array {

@@ -7,6 +7,8 @@ export const SEG_HEAD = Buffer.from('HEROSEG1');
 export const SEG_TAIL = Buffer.from('HEROEND1');
 /** Dictionary entries per block: only each block's first term is kept in memory. */
 export const DICT_BLOCK = 64;
+/** Ids per block of the id column (a hit reads one block, not the whole column). */
+export const ID_BLOCK = 1024;
 
 /** One term's postings: ascending doc numbers, term frequencies, and positions per doc (may be views the producer reuses). */
 export interface TermPostings {
@@ -59,7 +61,8 @@ export interface Footer {
   docCount: number;
   stored: [number, number];
   storedOffsets: [number, number];
-  ids: [number, number];
+  /** [offset, length] of each block of ID_BLOCK ids (JSON arrays). */
+  ids: [number, number][];
   fields: Record<string, FooterField>;
 }
 
@@ -111,9 +114,10 @@ export function writeSegment(file: string, src: SegmentSource): number {
       docCount: src.docCount,
       stored: [storedStart, pos - storedStart],
       storedOffsets: write(bytesOf(offsets)),
-      ids: write(Buffer.from(JSON.stringify(src.ids))),
+      ids: [],
       fields: {},
     };
+    for (let i = 0; i < src.docCount; i += ID_BLOCK) footer.ids.push(write(Buffer.from(JSON.stringify(src.ids.slice(i, i + ID_BLOCK)))));
     for (const f of src.fields) {
       const ff: FooterField = { type: f.type };
       if (f.norms) {

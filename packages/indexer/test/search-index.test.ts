@@ -181,6 +181,21 @@ describe('SearchIndex queries', () => {
     idx.close();
   });
 
+  it('maps hits to ids across id blocks and merges', async () => {
+    const dir = path.join(await tempDir(), 'many');
+    const idx = SearchIndex.create('many', dir, checkSchema({ fields: { t: { type: 'text' } } }, 'english'), indexOptions({ maxSegments: 1 }));
+    idx.add(Array.from({ length: 2500 }, (_, i) => ({ id: `d${i}`, t: `w${i} shared` })));
+    idx.commit();
+    idx.add(Array.from({ length: 1500 }, (_, i) => ({ id: `e${i}`, t: `x${i} shared` })));
+    idx.commit();
+    expect(idx.info().segments).toBe(1);
+    for (const [q, id] of [['w0', 'd0'], ['w1024', 'd1024'], ['w2499', 'd2499'], ['x1499', 'e1499']]) {
+      expect(ids(idx.search({ query: q!, fields: [] }))).toEqual([id]);
+    }
+    expect(idx.search({ query: 'shared', limit: 0 }).total).toBe(4000);
+    idx.close();
+  });
+
   it('answers the same with a cache far smaller than the index', async () => {
     const big = await books();
     const tiny = await books(indexOptions({ cache: new LruCache(2048) }));

@@ -41,6 +41,13 @@ describe('examples', () => {
     }
   });
 
+  it('the worker agent\'s example config is valid', async () => {
+    const agent = (await import('../../../examples/worker/agent.js')) as { configSchema: Parameters<typeof parseConfig>[0] };
+    const cfg = parseConfig(agent.configSchema, await loadToml(path.join(REPO_ROOT, 'examples/bundle/hero_worker.toml'))) as { node: string; runners: string[] };
+    expect(cfg).toMatchObject({ node: 'b', runners: ['work'] });
+    expect(() => parseConfig(agent.configSchema, { node: 'b', unknown_key: 1 })).toThrow(/unknown_key/);
+  });
+
   it('the supervisor example serves the mock runner\'s jobs to the client example over socket and HTTP', async () => {
     const dir = await tmp();
     const redis = await startRedis(path.join(dir, 'redis'));

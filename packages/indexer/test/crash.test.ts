@@ -8,7 +8,7 @@ import { configSchema, run } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BATCH = 300;
+const BATCH = 1000;
 
 function batch(n: number) {
   return Array.from({ length: BATCH }, (_, i) => {
@@ -49,8 +49,12 @@ describe('crash safety', () => {
         acked = n + 1;
       }
     })().catch(() => undefined); // the last request dies with the server
-    while (acked < 4) await new Promise((r) => setTimeout(r, 5));
-    // the next batch is in flight now
+    while (acked < 3) {
+      if (child.exitCode !== null) throw new Error('the service died before the kill');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // the next batch is in flight now; land the kill at a different point of it each run
+    await new Promise((r) => setTimeout(r, Math.random() * 150));
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     stop = true;

@@ -39,6 +39,7 @@ export class Persistence implements PersistenceHooks {
   private lastSaveAt = Date.now();
   private dirtyAtSave = 0;
   private bg: Promise<void> | null = null;
+  private bgKind: 'save' | 'rewrite' = 'save';
   private lastBgOk = true;
   private lastRewriteOk = true;
   private timer: NodeJS.Timeout | undefined;
@@ -147,6 +148,7 @@ export class Persistence implements PersistenceHooks {
     const data = serializeDataset(this.engine);
     const dirty = this.engine.dirty;
     const tmp = `${this.snapPath}.tmp`;
+    this.bgKind = 'save';
     const p = (async () => {
       try {
         const fh = await fsp.open(tmp, 'w', 0o600);
@@ -176,11 +178,13 @@ export class Persistence implements PersistenceHooks {
   }
 
   bgrewriteaof(): Promise<void> {
-    if (this.bg) return this.bg;
+    // A rewrite asked for during a snapshot runs right after it (Redis schedules it the same way).
+    if (this.bg) return this.bgKind === 'rewrite' ? this.bg : this.bg.catch(() => {}).then(() => this.bgrewriteaof());
     const aof = this.aof;
     if (aof === null) return Promise.resolve();
     aof.flush();
     const base = serializeDataset(this.engine);
+    this.bgKind = 'rewrite';
     const p = (async () => {
       try {
         await aof.rewrite(base);

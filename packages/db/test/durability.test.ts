@@ -292,3 +292,25 @@ describe('durability', () => {
     await fs.rm(other, { recursive: true, force: true });
   });
 });
+
+describe('background work', () => {
+  it('BGREWRITEAOF during a BGSAVE runs after it', async () => {
+    const dir = await tempDir();
+    const h = await startHero({ auto_aof_rewrite_percentage: 0 }, dir);
+    const c = ioredis(h.resp);
+    for (let i = 0; i < 500; i++) await c.set('k', String(i));
+    expect(await c.bgsave()).toBe('Background saving started');
+    expect(await c.bgrewriteaof()).toMatch(/scheduled|started/);
+    let info = '';
+    for (let i = 0; i < 200; i++) {
+      info = await c.info('persistence');
+      if (/aof_base_size:[1-9]/.test(info) && info.includes('aof_rewrite_in_progress:0')) break;
+      await sleep(50);
+    }
+    expect(info).toMatch(/aof_base_size:[1-9]/);
+    expect(Number(/aof_current_size:(\d+)/.exec(info)![1])).toBeLessThan(1000);
+    c.disconnect();
+    await h.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});

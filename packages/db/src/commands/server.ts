@@ -294,12 +294,9 @@ export const serverCommands: CommandDef[] = [
       r.error('ERR AOF is disabled');
       return;
     }
-    if (c.engine.persistence!.bgInProgress()) {
-      r.simple('Background append only file rewriting scheduled');
-      return;
-    }
+    const busy = c.engine.persistence!.bgInProgress();
     void c.engine.persistence!.bgrewriteaof().catch(() => {});
-    r.simple('Background append only file rewriting started');
+    r.simple(busy ? 'Background append only file rewriting scheduled' : 'Background append only file rewriting started');
   })),
   cmd('role', 1, 'noscript loading stale fast', [0, 0, 0], (_c, _a, r) => {
     r.array(3);

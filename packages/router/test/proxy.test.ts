@@ -345,6 +345,71 @@ describe('proxy', () => {
     expect(idle).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"ok":true\}$/);
   });
 
+  it('reads requests and chunked bodies split at every byte', async () => {
+    const r = await startRouter();
+    await upstream(r.socketDir, 'hero_b', 'http', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => json(res, 200, { url: req.url, body: Buffer.concat(chunks).toString() }));
+    });
+    const data =
+      'POST /hero_b/http/one HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4;x=y\r\ndefg\r\n0\r\nX-T: 1\r\n\r\n' +
+      'POST /hero_b/http/two HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
+    const out = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(r.port, '127.0.0.1');
+      let got = '';
+      sock.setEncoding('latin1');
+      sock.on('data', (d: string) => (got += d));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+      let i = 0;
+      const step = () => {
+        if (i >= data.length) return;
+        sock.write(data[i++]!);
+        setImmediate(step);
+      };
+      step();
+    });
+    expect(out).toContain('{"url":"/one","body":"abcdefg"}');
+    expect(out).toContain('{"url":"/two","body":"hello"}');
+  });
+
+  it('relays responses that arrive one byte at a time', async () => {
+    const r = await startRouter();
+    const file = path.join(r.socketDir, 'hero_drip', 'http.sock');
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const reply =
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' +
+      '5\r\nhello\r\n7\r\n, drip!\r\n0\r\n\r\n';
+    const conns = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      conns.add(s);
+      s.on('data', () => {
+        let i = 0;
+        const step = () => {
+          if (i >= reply.length) return;
+          s.write(reply[i++]!);
+          setImmediate(step);
+        };
+        step();
+      });
+    });
+    await new Promise<void>((res) => server.listen(file, res));
+    onTestFinished(
+      () =>
+        new Promise<void>((res) => {
+          for (const c of conns) c.destroy();
+          server.close(() => res());
+        }),
+    );
+    for (let k = 0; k < 2; k++) {
+      const got = await request(r.port, 'GET', '/hero_drip/http/');
+      expect(got.status).toBe(200);
+      expect(got.body).toBe('hello, drip!');
+      expect(got.headers['content-type']).toBe('text/plain');
+    }
+  });
+
   it('speaks HTTP/1.0, HEAD, pipelining and 100-continue', async () => {
     const r = await startRouter();
     let count = 0;

@@ -581,6 +581,8 @@ class ClientConn {
     const ex = new Exchange(e, this, entry, req, head);
     this.ex = ex;
     ex.start();
+    // reading may have been paused while the socket was looked up: the body must flow now
+    if (this.ex === ex && !this.pausedBy && this.sock.isPaused()) this.sock.resume();
   }
 
   private redirect(status: number, location: string, close: boolean): void {

@@ -290,9 +290,21 @@ describe('proxy', () => {
 
   it('proxies a socket created a moment ago even before the watcher noticed', async () => {
     const r = await startRouter({ watch: false });
-    await upstream(r.socketDir, 'hero_fresh', 'api', (_q, res) => json(res, 200, { fresh: true }));
+    await upstream(r.socketDir, 'hero_fresh', 'api', (req, res) => {
+      let size = 0;
+      req.on('data', (c: Buffer) => (size += c.length));
+      req.on('end', () => json(res, 200, { fresh: true, size }));
+    });
     const reply = await request(r.port, 'GET', '/hero_fresh/api/');
-    expect(JSON.parse(reply.body)).toEqual({ fresh: true });
+    expect(JSON.parse(reply.body)).toEqual({ fresh: true, size: 0 });
+    // a large body sent while the router still looks the socket up
+    await upstream(r.socketDir, 'hero_fresh2', 'api', (req, res) => {
+      let size = 0;
+      req.on('data', (c: Buffer) => (size += c.length));
+      req.on('end', () => json(res, 200, { size }));
+    });
+    const big = await request(r.port, 'POST', '/hero_fresh2/api/', { body: Buffer.alloc(3 * 1024 * 1024, 1) });
+    expect(JSON.parse(big.body)).toEqual({ size: 3 * 1024 * 1024 });
   });
 
   it('rejects traversal, encoded slashes and odd names', async () => {

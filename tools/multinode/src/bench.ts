@@ -5,9 +5,11 @@
  * - jobs: a's supervisor takes batches of jobs while the runners of 1, 2 or 3 worker nodes
  *   drain them; the other workers' runners are stopped (`stop_runner` on their own node).
  * - rpc: one JSON-RPC call (`getInfo` of b's bus) straight on b's Unix socket, against the same
- *   call from "a" through b's router over TCP with a bearer token.
+ *   call from "a" through b's router over TCP with a bearer token, and a bus request/reply from a
+ *   to b through the relay.
  */
 import { Agent, request } from 'undici';
+import { MyceliumClient } from '@hero/mycelium-bus/client';
 import { SupervisorClient } from '@hero/supervisor/client';
 import { startCluster, type Cluster } from './cluster.js';
 
@@ -160,5 +162,50 @@ export function rpcContenders(opts: { calls: number; log?: (l: string) => void }
       },
     };
   };
-  return [make('direct Unix socket', 'anchor', 'socket'), make('through the router (TCP, token)', 'hero', 'router')];
+  return [make('direct Unix socket', 'anchor', 'socket'), make('through the router (TCP, token)', 'hero', 'router'), busContender(shared, opts.calls)];
+}
+
+/** a → its bus → relay → b's bus → a responder on b, and the reply back the same way. */
+function busContender(shared: ReturnType<typeof sharedCluster>, calls: number): BenchContender {
+  let cluster: Cluster | undefined;
+  let busA: MyceliumClient | undefined;
+  let busB: MyceliumClient | undefined;
+  let pk = '';
+  const ac = new AbortController();
+  let responder: Promise<void> | undefined;
+  const once = async () => {
+    const t = performance.now();
+    const r = await busA!.request({ dst: { pk }, topic: 'bench.echo', payload: 'ping' }, 30);
+    if (r.payload.toString() !== 'pong') throw new Error('bad bus reply');
+    return performance.now() - t;
+  };
+  return {
+    name: 'over the bus (a → relay → b)',
+    role: 'hero',
+    async setup() {
+      cluster = await shared.acquire();
+      busA = new MyceliumClient(cluster.master.socket('mycelium'));
+      busB = new MyceliumClient(cluster.workers[0]!.socket('mycelium'));
+      pk = (await busB.getInfo()).nodePubkey;
+      responder = (async () => {
+        while (!ac.signal.aborted) {
+          const m = await busB!.popMessage({ topic: 'bench.echo', timeout: 1 }).catch(() => null);
+          if (m) await busB!.reply(m, 'pong');
+        }
+      })();
+      for (let i = 0; i < 100; i++) await once();
+    },
+    async run() {
+      const xs: number[] = [];
+      for (let i = 0; i < Math.min(calls, 1000); i++) xs.push(await once());
+      return { p50: percentile(xs, 50), p99: percentile(xs, 99) };
+    },
+    async teardown() {
+      ac.abort();
+      await responder;
+      await busA?.close();
+      await busB?.close();
+      await shared.release();
+    },
+  };
 }

@@ -4,7 +4,7 @@
  *
  *   --part jobs (default): jobs/s drained by the runners of 1, 2 and 3 worker nodes
  *       [--jobs 2000] [--sleep-ms 20]  (noop jobs, and jobs that wait sleep-ms like I/O)
- *   --part rpc: JSON-RPC latency p50/p99, direct on the Unix socket vs through the router
+ *   --part rpc: JSON-RPC latency p50/p99, direct on the Unix socket vs through the router and over the bus
  *       [--calls 2000]
  */
 import { jobContenders, rpcContenders } from '../../../multinode/src/bench.js';

@@ -29,17 +29,19 @@ program
   .option('--config <file>', 'TOML config file')
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
   .option('--socket-dir <dir>', 'socket directory (default $HERO_SOCKET_DIR or ~/hero/var/sockets)')
+  .option('--discover-dir <dir>', 'directory of sockets to discover and route (default: the socket dir)')
   .option('--listen <host:port>', 'TCP entry point ("" disables)')
   .option('--context <ctx>', 'X-Hero-Context sent upstream')
   .option('--scan-interval <ms>', 'periodic rescan interval in ms (0: off)', intFlag('--scan-interval'))
   .option('--upstream-timeout <ms>', 'time to response headers before 504', intFlag('--upstream-timeout'))
-  .action(async (o: { config?: string; logLevel: string; socketDir?: string; listen?: string; context?: string; scanInterval?: number; upstreamTimeout?: number }) => {
+  .action(async (o: { config?: string; logLevel: string; socketDir?: string; discoverDir?: string; listen?: string; context?: string; scanInterval?: number; upstreamTimeout?: number }) => {
     const { configSchema, run } = await import('@hero/router');
     const config = await loadServiceConfig(configSchema, {
       file: o.config,
       defaults: process.env.HERO_SOCKET_DIR ? { socket_dir: process.env.HERO_SOCKET_DIR } : {},
       flags: {
         socket_dir: o.socketDir,
+        discover_dir: o.discoverDir,
         listen: o.listen,
         context: o.context,
         scan_interval_ms: o.scanInterval,

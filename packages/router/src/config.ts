@@ -11,6 +11,10 @@ const tokenSchema = z.strictObject({
 /** hero_router configuration (TOML keys). */
 export const configSchema = z.strictObject({
   socket_dir: z.string().default('~/hero/var/sockets').describe('Directory holding <service>/<name>.sock'),
+  discover_dir: z
+    .string()
+    .default('')
+    .describe('Directory whose <service>/<name>.sock are discovered and routed (empty: socket_dir); lets a second router map a node'),
   listen: z
     .string()
     .default('127.0.0.1:9998')

@@ -65,6 +65,7 @@ async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | 
 export async function run(config: Config, signal: AbortSignal, ctx: RunContext = {}): Promise<void> {
   const logger = ctx.logger;
   const socketDir = path.resolve(expandHome(config.socket_dir));
+  const discoverDir = config.discover_dir ? path.resolve(expandHome(config.discover_dir)) : socketDir;
 
   // validate everything before binding anything
   let listen: { host: string; port: number } | undefined;
@@ -91,7 +92,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     throw new HeroError('HERO_UNAVAILABLE', `cannot create socket dir ${socketDir}: ${(err as Error).message}`, { cause: err });
   }
   const registry = new Registry({
-    socketDir,
+    socketDir: discoverDir,
     probeTimeoutMs: config.probe_timeout_ms,
     logger,
   });
@@ -159,7 +160,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     }
     await registry.scan(true);
     if (config.watch) {
-      watcher = new DirWatcher(socketDir, config.watch_debounce_ms, () => {
+      watcher = new DirWatcher(discoverDir, config.watch_debounce_ms, () => {
         registry.scan(false).then(() => watcher?.sync(registry.serviceDirs()), onScanError);
       });
       watcher.sync(registry.serviceDirs());

@@ -159,6 +159,12 @@ describe('three Hero nodes, one shared Redis', () => {
       expect(cluster.relay.hops.some((h) => h.kind === 'message' && h.from === 'a' && h.to === 'b' && h.topic === 'demo.echo')).toBe(true);
       expect(cluster.relay.hops.some((h) => h.kind === 'reply' && h.from === 'b' && h.to === 'a')).toBe(true);
 
+      // addressed by b's overlay IP instead of its key
+      const id = await busA.send({ dst: { ip: infoB.nodeIp ?? infoB.nodeSubnet.split('/')[0]! }, topic: 'demo.ip', payload: 'by address' });
+      const byIp = await busB.popMessage({ topic: 'demo.ip', timeout: 30 });
+      expect(byIp?.payload.toString()).toBe('by address');
+      expect(byIp?.id).toBe(id);
+
       // b's supervisor serves JSON-RPC on the bus: a calls it by b's public key
       const overBus = new SupervisorClient(busTransport(busA, infoB.nodePubkey), { secret: cluster.secret, timeoutMs: 30_000 });
       const info = await overBus.getSupervisorInfo();

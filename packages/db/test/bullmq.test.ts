@@ -87,6 +87,8 @@ for (const target of ['hero_db', 'redis-server'] as const) {
         }, 50);
       });
       expect(await queue.getCompletedCount()).toBe(5);
+      // Worker discovery goes through CLIENT SETNAME / CLIENT LIST.
+      expect((await queue.getWorkers()).length).toBeGreaterThan(0);
     });
 
     it('recovers a stalled job after its worker dies', { timeout: TIMEOUT }, async () => {
@@ -107,6 +109,7 @@ for (const target of ['hero_db', 'redis-server'] as const) {
       await startedP;
       // The worker "crashes": its connections drop without releasing the lock.
       dead.removeAllListeners();
+      dead.on('error', () => {});
       (dead as unknown as { closing: unknown }).closing = true;
       deadConn.disconnect();
       await (await dead.client).disconnect();

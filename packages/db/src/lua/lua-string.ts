@@ -4,11 +4,20 @@ const { lua, lauxlib, to_luastring } = fengari;
 
 /** Lua strings are byte arrays; hero_db strings are latin1 JS strings (one char per byte). */
 export function toLua(s: string): Uint8Array {
-  return Buffer.from(s, 'latin1');
+  const n = s.length;
+  if (n > 64) return Buffer.from(s, 'latin1');
+  // Short strings (keys, field names, numbers) are the common case: skip Buffer's overhead.
+  const u = new Uint8Array(n);
+  for (let i = 0; i < n; i++) u[i] = s.charCodeAt(i);
+  return u;
 }
 
 export function fromLua(u: Uint8Array): string {
-  return Buffer.from(u.buffer, u.byteOffset, u.length).latin1Slice(0, u.length);
+  const n = u.length;
+  if (n > 64) return Buffer.from(u.buffer, u.byteOffset, n).latin1Slice(0, n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(u[i]!);
+  return s;
 }
 
 const names = new Map<string, Uint8Array>();
@@ -49,6 +58,7 @@ export function formatLuaNumber(n: number): string {
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  if (Number.isInteger(n) && n < 1e14 && n > -1e14) return String(n);
   const exp = Math.floor(Math.log10(Math.abs(n)));
   if (exp < -4 || exp >= 14) {
     const [m, e] = n.toExponential(13).split('e') as [string, string];

@@ -20,7 +20,10 @@ export async function startRedis(dir: string, bin = '/usr/bin/redis-server'): Pr
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 20_000);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not start: ${out}`));
+    }, 20_000);
     const check = () => {
       if (/ready to accept connections/i.test(out)) {
         clearTimeout(t);

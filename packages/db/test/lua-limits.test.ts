@@ -59,6 +59,19 @@ describe('script limits compared with redis-server', () => {
     expect(await send(c, ['PING'])).toBe('PONG');
   });
 
+  it('keeps serving when the client running a busy script disconnects', { timeout: 60_000 }, async () => {
+    const { hero } = await startServers();
+    const a = client(hero);
+    const b = client(hero);
+    await send(b, ['CONFIG', 'SET', 'busy-reply-threshold', '100']);
+    void send(a, ['EVAL', 'while true do end', 0]);
+    await until(async () => (await send(b, ['PING'])) !== 'PONG');
+    a.disconnect();
+    expect(await send(b, ['SCRIPT', 'KILL'])).toBe('OK');
+    expect(await send(b, ['PING'])).toBe('PONG');
+    expect(await send(b, ['EVAL', 'return 7', 0])).toBe(7);
+  });
+
   it('refuses to kill a script that wrote, and serves again once it ends', { timeout: 60_000 }, async () => {
     const { hero } = await startServers();
     const a = client(hero);

@@ -25,6 +25,20 @@ await build({
   define: { 'import.meta.url': '__hero_import_meta_url' },
   banner: { js: "#!/usr/bin/env node\nconst __hero_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   legalComments: 'none',
+  plugins: [
+    {
+      // ws tries these optional native modules in a try/catch; in one file they must fail fast
+      // (a require() of anything not built in makes the single executable print a warning)
+      name: 'no-native-optionals',
+      setup(b) {
+        b.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: 'absent' }));
+        b.onLoad({ filter: /.*/, namespace: 'absent' }, (args) => ({
+          contents: `throw new Error(${JSON.stringify(`${args.path} is not bundled`)});`,
+          loader: 'js',
+        }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });
 fs.chmodSync(js, 0o755);

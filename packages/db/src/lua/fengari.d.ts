@@ -11,3 +11,17 @@ declare module 'fengari/src/lstring.js' {
   const lstring: any;
   export default lstring;
 }
+
+// Internal modules patched for Redis compatibility (see lua51-numbers.ts, pcall-hook-fix.ts).
+declare module 'fengari/src/lobject.js' {
+  const m: any;
+  export default m;
+}
+declare module 'fengari/src/lstring.js' {
+  const m: any;
+  export default m;
+}
+declare module 'fengari/src/lstate.js' {
+  const m: any;
+  export default m;
+}

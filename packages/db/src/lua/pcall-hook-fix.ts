@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import lstate from 'fengari/src/lstate.js';
 
 /**
  * fengari 0.1.5 loses the "hooks allowed" flag when a `pcall` inside a coroutine catches an
@@ -10,7 +8,6 @@ const require = createRequire(import.meta.url);
  * entered from inside a hook, so reading that bit as the saved flag restores the right value.
  */
 export function fixPcallHooks(): void {
-  const lstate = require('fengari/src/lstate.js');
   if (lstate.__heroPcallFix) return;
   lstate.__heroPcallFix = true;
   lstate.CIST_OAH = lstate.CIST_YPCALL;

@@ -12,7 +12,7 @@ import type { Job, JobListOptions, JobState, LogLine } from './client.js';
 import { DebouncedWriter, readJsonFile } from './json-file.js';
 import { readLogFiles, type LogHub } from './log-hub.js';
 import type { SecretStore } from './secrets.js';
-import { secretRefs, type JobDef } from './spec.js';
+import { NAME_RE, secretRefs, type JobDef } from './spec.js';
 
 export interface JobManagerOptions {
   dir: string;
@@ -91,7 +91,8 @@ export class JobManager {
 
   private env(def: JobDef): Record<string, string> {
     const env: Record<string, string> = { ...this.o.baseEnv, ...def.env };
-    for (const ref of secretRefs(def.env_from_secrets, def.context ?? 'default')) {
+    const ctx = def.context !== undefined && NAME_RE.test(def.context) ? def.context : 'default';
+    for (const ref of secretRefs(def.env_from_secrets, ctx)) {
       const v = this.o.secrets.tryGet(ref.context, ref.key);
       if (v === undefined) throw new ConfigError(`env_from_secrets.${ref.env}: secret "${ref.key}" not found in context "${ref.context}"`);
       env[ref.env] = v;

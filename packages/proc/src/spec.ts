@@ -96,7 +96,7 @@ export const jobSpecSchema = z
     stdin: z.string().max(16 * 1024 * 1024).optional().describe("Written to the job's stdin, then closed"),
     timeout_ms: positiveMs(30 * 86_400_000).default(0).describe('Per-attempt timeout; 0 = none'),
     retries: z.number().int().min(0).max(100).default(0).describe('Extra attempts after a failure or timeout'),
-    context: nameSchema.optional().describe('Label; also the default secret context'),
+    context: z.string().max(200).optional().describe('Free label (e.g. the caller\'s context); when a valid name, also the default secret context'),
   })
   .superRefine(oneCommand);
 

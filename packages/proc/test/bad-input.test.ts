@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RpcClient } from '@hero/core';
-import { startProc, tempDir, waitState } from './helpers.js';
+import { startProc, tempDir, waitFor, waitState } from './helpers.js';
 
 describe('bad input', () => {
   it('reports invalid, unknown-field and cyclic service files while the others run', async () => {
@@ -72,8 +72,7 @@ describe('bad input', () => {
     await p.client.serviceSet({ name: 'nocmd', exec: 'no-such-command-xyz', restart: 'never' });
     const s = await waitState(p.client, 'nocmd', 'failed');
     expect(s.exit_code).toBe(127);
-    const logs = await p.client.serviceLogs('nocmd');
-    expect(logs.lines.map((l) => l.line).join('\n')).toMatch(/no-such-command-xyz.*not found/);
+    await waitFor(async () => /no-such-command-xyz.*not found/.test((await p.client.serviceLogs('nocmd')).lines.map((l) => l.line).join('\n')), 10_000, 'shell error line');
     await p.client.serviceSet({ name: 'nosecret', exec: 'exec sleep 1000', env_from_secrets: { TOKEN: 'vault/token' } });
     const ns = await waitState(p.client, 'nosecret', 'failed');
     expect(ns.error).toBe('env_from_secrets.TOKEN: secret "token" not found in context "vault"');

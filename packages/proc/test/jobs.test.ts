@@ -101,6 +101,9 @@ describe('jobs', () => {
     const j = await p.client.jobCreate({ exec: 'printf %s "$API_KEY" | wc -c', env_from_secrets: ['API_KEY'], context: 'team' });
     expect((await p.client.jobWait(j.id)).state).toBe('succeeded');
     expect((await p.client.jobLogs(j.id)).lines[0]!.line.trim()).toBe('12');
+    // any label is a valid context; only name-like ones double as the secret context
+    const free = await p.client.jobCreate({ exec: 'true', context: 'session 42 / repo main' });
+    expect((await p.client.jobWait(free.id)).context).toBe('session 42 / repo main');
     await expect(p.client.jobCreate({ exec: 'true', env_from_secrets: ['MISSING'] })).rejects.toThrow(
       /env_from_secrets\.MISSING: secret "MISSING" not found in context "default"/,
     );

@@ -27,6 +27,7 @@ describe('services', () => {
     expect((await p.client.serviceList()).map((s) => s.state)).toEqual(['inactive', 'inactive', 'inactive', 'inactive']);
     await p.client.serviceStart('web');
     await waitState(p.client, 'web', 'running');
+    await waitFor(async () => (await read(order)).trim().split('\n').length === 4, 10_000, 'web output');
     const lines = (await read(order)).trim().split('\n');
     expect(lines.slice(2)).toEqual(['api', 'web']);
     expect(lines.slice(0, 2).sort()).toEqual(['cache', 'db']);
@@ -123,9 +124,13 @@ describe('services', () => {
   it('uses the configured stop signal', async () => {
     const p = await startProc();
     const out = path.join(p.dir, 'got');
-    await p.client.serviceSet({ name: 'hup', exec: `trap 'echo hup > ${out}; exit 0' HUP; while true; do sleep 0.05; done`, stop_signal: 'HUP' });
-    await waitState(p.client, 'hup', 'running');
-    await sleep(200);
+    const ready = path.join(p.dir, 'ready');
+    await p.client.serviceSet({
+      name: 'hup',
+      exec: `trap 'echo hup > ${out}; exit 0' HUP; touch ${ready}; while true; do sleep 0.05; done`,
+      stop_signal: 'HUP',
+    });
+    await waitFor(() => fs.stat(ready).then(() => true), 10_000, 'trap installed');
     const st = await p.client.serviceStop('hup');
     expect(st.exit_code).toBe(0);
     expect((await read(out)).trim()).toBe('hup');
@@ -189,6 +194,8 @@ describe('services', () => {
     await p.client.serviceSet({ name: 'app', exec: `echo app >> ${order}; exec sleep 1000`, after: ['migrate'], autostart: false });
     await p.client.serviceStart('app');
     await waitState(p.client, 'app', 'running');
+    // `running` means spawned; its first line may still be on its way
+    await waitFor(async () => (await read(order)).trim().split('\n').length === 2, 10_000, 'app output');
     expect((await read(order)).trim().split('\n')).toEqual(['migrate', 'app']);
     expect((await p.client.serviceStatus('migrate')).state).toBe('exited');
 

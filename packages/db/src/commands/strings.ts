@@ -96,7 +96,12 @@ function set(c: Session, argv: string[], r: Reply): void {
     } else r.nil();
     return;
   }
-  const ne = c.db.set(key, val, opt.keep);
+  let ne = e;
+  if (ne === undefined) ne = c.db.add(key, val);
+  else {
+    ne.v = val;
+    if (!opt.keep && ne.exp !== 0) c.db.setExpire(key, ne, 0);
+  }
   if (opt.set) c.db.setExpire(key, ne, opt.at);
   c.touch(key);
   if (opt.set) {

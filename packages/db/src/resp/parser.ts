@@ -67,6 +67,22 @@ export class RespParser {
     return true;
   }
 
+  private lastName = '';
+
+  /** The command name; a repeat of the previous one reuses its string (pipelines repeat names). */
+  private name(buf: Buffer, start: number, end: number): string {
+    const last = this.lastName;
+    const n = end - start;
+    if (n === last.length) {
+      let i = 0;
+      while (i < n && buf[start + i] === last.charCodeAt(i)) i++;
+      if (i === n) return last;
+    }
+    const s = buf.latin1Slice(start, end);
+    if (n <= 32) this.lastName = s;
+    return s;
+  }
+
   /** The next complete command, or null when more input is needed. Throws ProtocolError. */
   next(): string[] | null {
     for (;;) {
@@ -86,7 +102,7 @@ export class RespParser {
       if (this.argv === null) {
         if (pos >= len) return undefined;
         if (buf[pos] === 42) {
-          const nl = buf.indexOf(13, pos);
+          const nl = findCR(buf, pos, len);
           if (nl === -1 || nl + 1 >= len) {
             if (len - pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big mbulk count string');
             this.need = 0;
@@ -113,7 +129,7 @@ export class RespParser {
             this.need = 0;
             return undefined;
           }
-          const nl = buf.indexOf(13, pos);
+          const nl = findCR(buf, pos, len);
           if (nl === -1 || nl + 1 >= len) {
             if (len - pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string');
             this.need = 0;
@@ -133,7 +149,7 @@ export class RespParser {
           this.need = this.bulkLen + 2;
           return undefined;
         }
-        argv.push(buf.latin1Slice(pos, end));
+        argv.push(argv.length === 0 ? this.name(buf, pos, end) : buf.latin1Slice(pos, end));
         this.pos = pos = end + 2;
         this.bulkLen = -1;
         this.left--;
@@ -160,6 +176,12 @@ export class RespParser {
     if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
     return args.length === 0 ? null : args;
   }
+}
+
+/** Index of the next CR at or after `from`, or -1; a JS loop beats indexOf for the short header lines. */
+function findCR(buf: Buffer, from: number, len: number): number {
+  for (let i = from; i < len; i++) if (buf[i] === 13) return i;
+  return -1;
 }
 
 /** Reads a signed decimal between `start` and `end`; null when it is not one. */

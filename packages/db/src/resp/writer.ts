@@ -5,7 +5,7 @@ import { formatDouble } from '../numbers.js';
 const INITIAL = 4 * 1024;
 const KEEP_MAX = 1024 * 1024;
 const HANDOVER = 64 * 1024;
-const CRLF = 0x0a0d;
+const SMALL = 32;
 
 /**
  * Encodes replies into one growing buffer; `take()` hands out everything written since the last
@@ -53,7 +53,15 @@ export class RespWriter implements Reply {
   raw(s: string): void {
     const n = s.length;
     if (this.off + n > this.buf.length) this.grow(n);
-    this.off += this.buf.latin1Write(s, this.off, n);
+    if (n <= SMALL) {
+      // Short strings: plain stores beat a call into C++.
+      const buf = this.buf;
+      let o = this.off;
+      for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
+      this.off = o;
+    } else {
+      this.off += this.buf.latin1Write(s, this.off, n);
+    }
   }
 
   private header(prefix: number, n: number): void {
@@ -61,8 +69,8 @@ export class RespWriter implements Reply {
     const buf = this.buf;
     buf[this.off++] = prefix;
     this.digits(n);
-    buf.writeUInt16LE(CRLF, this.off);
-    this.off += 2;
+    buf[this.off++] = 13;
+    buf[this.off++] = 10;
   }
 
   private digits(n: number): void {
@@ -116,9 +124,16 @@ export class RespWriter implements Reply {
     const n = s.length;
     this.header(36, n);
     if (this.off + n + 2 > this.buf.length) this.grow(n + 2);
-    if (n > 0) this.off += this.buf.latin1Write(s, this.off, n);
-    this.buf.writeUInt16LE(CRLF, this.off);
-    this.off += 2;
+    const buf = this.buf;
+    if (n <= SMALL) {
+      let o = this.off;
+      for (let i = 0; i < n; i++) buf[o++] = s.charCodeAt(i);
+      this.off = o;
+    } else {
+      this.off += buf.latin1Write(s, this.off, n);
+    }
+    buf[this.off++] = 13;
+    buf[this.off++] = 10;
   }
 
   nil(): void {

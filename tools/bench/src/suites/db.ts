@@ -26,6 +26,13 @@ function redisBenchmark(sock: string, requests: number, pipeline: number): Promi
   });
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
 function contender(name: string, role: 'anchor' | 'hero', start: (dir: string, aof: boolean) => { child: ChildProcess; sock: string }, opts: { requests: number; aof: boolean }): Contender {
   let dir = '';
   let child: ChildProcess | undefined;
@@ -41,8 +48,15 @@ function contender(name: string, role: 'anchor' | 'hero', start: (dir: string, a
     },
     async run() {
       const m: Measurement = {};
+      const pid = child!.pid!;
+      const c0 = await cpuMs(pid);
       const plain = await redisBenchmark(sock, opts.requests, 1);
+      const c1 = await cpuMs(pid);
       const piped = await redisBenchmark(sock, opts.requests * 4, 16);
+      const c2 = await cpuMs(pid);
+      // Server CPU per request is steadier than requests/s when the machine is shared.
+      m.cpu = ((c1 - c0) * 1000) / (opts.requests * TESTS.length);
+      m.cpu_p16 = ((c2 - c1) * 1000) / (opts.requests * 4 * TESTS.length);
       for (const t of TESTS) {
         m[t] = plain[t] ?? NaN;
         m[`${t}_p16`] = piped[t] ?? NaN;
@@ -71,10 +85,14 @@ function heroDb(dir: string, aof: boolean) {
   return { child: startProcess(process.execPath, args, { cwd: repo }), sock: path.join(dir, 'sock', 'hero_db', 'resp.sock') };
 }
 
-const metrics: Metric[] = TESTS.flatMap((t) => [
-  { key: t, label: `${t.toUpperCase()} -c ${CLIENTS}`, unit: 'req/s', better: 'higher' as const },
-  { key: `${t}_p16`, label: `${t.toUpperCase()} -c ${CLIENTS} -P 16`, unit: 'req/s', better: 'higher' as const },
-]);
+const metrics: Metric[] = [
+  ...TESTS.flatMap((t) => [
+    { key: t, label: `${t.toUpperCase()} -c ${CLIENTS}`, unit: 'req/s', better: 'higher' as const },
+    { key: `${t}_p16`, label: `${t.toUpperCase()} -c ${CLIENTS} -P 16`, unit: 'req/s', better: 'higher' as const },
+  ]),
+  { key: 'cpu', label: 'server CPU per request, all six tests', unit: 'µs', better: 'lower' as const },
+  { key: 'cpu_p16', label: 'server CPU per request, all six tests, -P 16', unit: 'µs', better: 'lower' as const },
+];
 
 export const suite: Suite = {
   name: 'db',

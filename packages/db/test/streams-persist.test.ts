@@ -57,6 +57,11 @@ for (const via of ['AOF', 'snapshot and AOF rewrite'] as const) {
       await new Promise((r) => setTimeout(r, 500));
     }
     const before = await state(a.c);
+    if (via === 'AOF') {
+      // A script's writes are logged as one transaction.
+      const aof = (await fs.readFile(path.join(dir, 'data', 'appendonly.aof'))).toString('latin1');
+      expect(aof).toMatch(/MULTI\r\n.*\$3\r\nset\r\n\$3\r\nlua\r\n.*\$4\r\nxadd\r\n.*EXEC\r\n/s);
+    }
     await a.stop();
     const b = await start(dir);
     expect(await state(b.c)).toEqual(before);

@@ -87,8 +87,25 @@ function evalHandler(c: Session, argv: string[], r: Reply): void {
   const db = c.db;
   let sync = true;
   let result: Value | null = null;
+  // Like Redis 7, a script's writes reach the AOF as one MULTI/EXEC block, so a crash can never
+  // leave half a script applied. Inside EXEC the transaction already wraps them.
+  const sink = engine.inExec ? null : engine.sink;
+  const effects: { db: number; argv: string[] }[] = [];
+  const collector = (d: number, a: string[]): void => {
+    effects.push({ db: d, argv: a });
+  };
+  if (sink !== null) engine.sink = collector;
   evalCommand(scripts, argv, hostFor(c), c.proto, !engine.inExec, (v) => {
     c.db = db;
+    if (sink !== null && engine.sink === collector) {
+      engine.sink = sink;
+      if (effects.length === 1) sink(effects[0]!.db, effects[0]!.argv);
+      else if (effects.length > 1) {
+        sink(effects[0]!.db, ['MULTI']);
+        for (const e of effects) sink(e.db, e.argv);
+        sink(effects[effects.length - 1]!.db, ['EXEC']);
+      }
+    }
     if (sync) {
       result = v;
       return;

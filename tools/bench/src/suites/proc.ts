@@ -172,7 +172,11 @@ function pm2Contender(n: number, crashes: number): Contender {
       process.env.PM2_HOME = dir;
       const mod = (await import('pm2')) as unknown as { default: { custom: new (o: object) => Pm2Api } };
       api = new mod.default.custom({ pm2_home: dir, daemon_mode: true });
-      await call((cb) => api!.connect(cb));
+      // never hang the whole run on a daemon that does not come up
+      await Promise.race([
+        call((cb) => api!.connect(cb)),
+        sleep(60_000).then(() => Promise.reject(new Error('PM2 daemon did not start within 60 s'))),
+      ]);
       daemonPid = Number((await fs.readFile(path.join(dir, 'pm2.pid'), 'utf8')).trim());
     },
     run: () => measureRound(manager, n, crashes),

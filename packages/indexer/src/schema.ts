@@ -89,12 +89,9 @@ export function validateDoc(raw: unknown, schema: IndexSchema, maxBytes: number,
     throw invalid(`${where}: "id" must be a non-empty string (at most 512 characters) or a number`);
   }
   const id = String(idRaw);
-  const size = Buffer.byteLength(JSON.stringify(obj));
-  if (size > maxBytes) {
-    throw new HeroError('HERO_TOO_LARGE', `document "${id}" is ${size} bytes; the limit is ${maxBytes}`, { rpcCode: -32602, data: { id, size, limit: maxBytes } });
-  }
   const values = new Map<string, FieldValue>();
   const stored: Record<string, unknown> = { id };
+  let allStored = true;
   for (const [name, v] of Object.entries(obj)) {
     if (name === 'id') continue;
     const def = Object.hasOwn(schema.fields, name) ? schema.fields[name] : undefined;
@@ -104,8 +101,17 @@ export function validateDoc(raw: unknown, schema: IndexSchema, maxBytes: number,
     if (value === undefined) throw invalid(`document "${id}": field "${name}" expects ${describeType(def.type)}`, { id, field: name });
     values.set(name, value);
     if (def.stored) stored[name] = def.type === 'date' ? new Date(value as number).toISOString() : value;
+    else allStored = false;
   }
-  return { id, values, stored: JSON.stringify(stored) };
+  const storedJson = JSON.stringify(stored);
+  // the stored JSON is the document itself when every field is stored (dates aside): measure it
+  // instead of serializing the document a second time
+  const json = allStored ? storedJson : JSON.stringify(obj);
+  const size = json.length * 3 <= maxBytes ? json.length : Buffer.byteLength(json);
+  if (size > maxBytes) {
+    throw new HeroError('HERO_TOO_LARGE', `document "${id}" is ${size} bytes; the limit is ${maxBytes}`, { rpcCode: -32602, data: { id, size, limit: maxBytes } });
+  }
+  return { id, values, stored: storedJson };
 }
 
 function describeType(t: FieldType): string {

@@ -104,7 +104,7 @@ export function buildSegment(docs: ValidDoc[], schema: IndexSchema, analyzer: An
   return {
     docCount: n,
     ids: docs.map((d) => d.id),
-    stored: (i) => Buffer.from(docs[i]!.stored),
+    stored: (i) => docs[i]!.stored,
     fields,
   };
 }

@@ -37,7 +37,8 @@ export interface SourceField {
 export interface SegmentSource {
   docCount: number;
   ids: string[];
-  stored: (doc: number) => Buffer;
+  /** The stored JSON of a document: a string is UTF-8 encoded straight into the file buffer. */
+  stored: (doc: number) => string | Uint8Array;
   fields: SourceField[];
 }
 
@@ -100,13 +101,23 @@ export function writeSegment(file: string, src: SegmentSource): number {
     staged += buf.length;
     return [at, buf.length];
   };
+  const writeText = (text: string) => {
+    // a UTF-8 string is at most 3 bytes per UTF-16 unit: encode in place when that surely fits
+    if (text.length * 3 <= stage.length - staged) {
+      const n = stage.write(text, staged, 'utf8');
+      staged += n;
+      pos += n;
+    } else write(Buffer.from(text, 'utf8'));
+  };
   try {
     write(SEG_HEAD);
     const offsets = new Float64Array(src.docCount + 1);
     const storedStart = pos;
     for (let d = 0; d < src.docCount; d++) {
       offsets[d] = pos - storedStart;
-      write(src.stored(d));
+      const doc = src.stored(d);
+      if (typeof doc === 'string') writeText(doc);
+      else write(doc);
     }
     offsets[src.docCount] = pos - storedStart;
     const footer: Footer = {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,4 +67,32 @@ export async function send(c: Redis, args: (string | number)[]): Promise<unknown
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+function encode(args: (string | number)[]): string {
+  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('');
+}
+
+/** Sends commands on a fresh raw connection and returns every reply byte (for RESP3 checks). */
+export function raw(sock: string, cmds: (string | number)[][]): Promise<string> {
+  const END = '$7\r\n__end__\r\n';
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(sock);
+    let out = '';
+    c.on('data', (d) => {
+      out += d.toString('latin1');
+      if (out.endsWith(END)) {
+        c.destroy();
+        resolve(out.slice(0, -END.length));
+      }
+    });
+    c.on('error', reject);
+    c.write(cmds.map(encode).join('') + encode(['ECHO', '__end__']));
+  });
+}
+
+/** Removes a HELLO reply (server name and version differ) from raw output that starts with one. */
+export function dropHello(s: string): string {
+  const i = s.indexOf('$7\r\nmodules\r\n*0\r\n');
+  return i === -1 ? s : s.slice(i + '$7\r\nmodules\r\n*0\r\n'.length);
 }

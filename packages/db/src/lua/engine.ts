@@ -354,7 +354,7 @@ export class ScriptEngine {
       return;
     }
     if (lua.lua_toboolean(co, 1)) {
-      this.finish(r, lua.lua_gettop(co) >= 2 ? this.toValue(co, 2, 0) : NIL);
+      this.finish(r, lua.lua_gettop(co) >= 2 ? this.toValue(co, 2, 0, r.resp) : NIL);
       return;
     }
     let line: number | undefined;
@@ -388,7 +388,7 @@ export class ScriptEngine {
   }
 
   /** Converts the Lua value at `idx` to a reply, with Redis's Lua → RESP rules. */
-  private toValue(L: unknown, idx: number, depth: number): Value {
+  private toValue(L: unknown, idx: number, depth: number, resp: 2 | 3 = 2): Value {
     switch (lua.lua_type(L, idx)) {
       case lua.LUA_TSTRING:
         return { t: 'bulk', v: getString(L, idx)! };
@@ -399,6 +399,8 @@ export class ScriptEngine {
         return { t: 'int', v: INT64_MIN };
       }
       case lua.LUA_TBOOLEAN:
+        // After redis.setresp(3) booleans are RESP3 booleans; otherwise true is 1 and false nil.
+        if (resp === 3) return { t: 'bool', v: lua.lua_toboolean(L, idx) };
         return lua.lua_toboolean(L, idx) ? { t: 'int', v: 1 } : NIL;
       case lua.LUA_TTABLE: {
         if (depth > 1000) return { t: 'error', v: 'ERR reached lua stack limit' };
@@ -425,8 +427,8 @@ export class ScriptEngine {
             const items: Value[] = [];
             lua.lua_pushnil(L);
             while (lua.lua_next(L, t) !== 0) {
-              items.push(this.toValue(L, -2, depth + 1));
-              if (kind === 'map') items.push(this.toValue(L, -1, depth + 1));
+              items.push(this.toValue(L, -2, depth + 1, resp));
+              if (kind === 'map') items.push(this.toValue(L, -1, depth + 1, resp));
               lua.lua_pop(L, 1);
             }
             lua.lua_pop(L, 1);
@@ -454,7 +456,7 @@ export class ScriptEngine {
             lua.lua_pop(L, 1);
             break;
           }
-          items.push(this.toValue(L, -1, depth + 1));
+          items.push(this.toValue(L, -1, depth + 1, resp));
           lua.lua_pop(L, 1);
         }
         return { t: 'array', v: items };

@@ -538,6 +538,18 @@ function xreadgroup(c: Session, argv: string[], r: Reply): void {
     spec.keys,
     spec.block,
     (w) => {
+      // Redis 7 wakes a blocked group reader with an error when its stream or group goes away.
+      for (const key of spec.keys) {
+        const e = db.get(key);
+        if (e === undefined || !(e.v instanceof Stream)) {
+          w.error('UNBLOCKED the stream key no longer exists');
+          return true;
+        }
+        if (!e.v.groups.has(spec.group!)) {
+          w.error('NOGROUP the consumer group this client was blocked on no longer exists');
+          return true;
+        }
+      }
       changed.length = 0;
       const ok = attempt(w, true);
       if (ok) done();

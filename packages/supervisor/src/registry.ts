@@ -104,6 +104,11 @@ export class RunnerRegistry {
     this.registered.add(name);
   }
 
+  /** Records a configured runner in Redis (kept as is when already registered). */
+  async announce(name: string): Promise<void> {
+    await this.opts.redis.hsetnx(this.opts.k.runners, name, JSON.stringify({ name, queue: name, registered_at: new Date().toISOString() }));
+  }
+
   async remove(name: string): Promise<void> {
     const m = this.managed.get(name);
     const n = await this.opts.redis.hdel(this.opts.k.runners, name);

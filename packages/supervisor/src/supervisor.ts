@@ -165,6 +165,8 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
 
   try {
     await secrets.refresh();
+    // configured runners are announced in Redis, so every supervisor sharing it accepts their jobs
+    for (const r of config.runners) await registry.announce(r.name);
     await registry.refresh();
     await waiters.start();
     const rpc = createRpcHandler({

@@ -51,6 +51,17 @@ describe.each(backends)('supervisor on $name', (backend) => {
     }
   });
 
+  it('a runner configured on one supervisor takes jobs submitted to another on the same Redis', async () => {
+    const dir = await tempDir();
+    const redis = await backend.start(dir);
+    const worker = await startSupervisor(redis.url, { runners: [{ name: 'shared' }] });
+    const master = await startSupervisor(redis.url);
+    expect(await worker.client(USER).call('list_runners', { secret: USER })).toContain('shared');
+    expect(await master.client(USER).call('list_runners', { secret: USER })).toContain('shared');
+    const job = new JobBuilder().runner('shared').payload('printf from-worker').timeout(30).build();
+    expect(await master.client(USER).runJob(job)).toEqual({ success: 'from-worker' });
+  });
+
   it('job.run returns {success} and {error}; every executor; positional params', async () => {
     const dir = await tempDir();
     const redis = await backend.start(dir);

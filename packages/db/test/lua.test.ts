@@ -64,6 +64,15 @@ describe('EVAL compared with redis-server', () => {
       E("return redis.call('blpop', 'nol', 0)", 0),
       E("local t = redis.pcall('incr', 'h'); return t.err", 0),
       E("return redis.pcall('incr', 'h')", 0),
+      E("redis.call('select', 1); redis.call('set', 'sel', 'v'); return redis.call('get', 'sel')", 0),
+      ['GET', 'sel'],
+      ['SELECT', 1],
+      ['GET', 'sel'],
+      ['DEL', 'sel'],
+      ['SELECT', 0],
+      E("return redis.call('object', 'encoding', 'h')", 0),
+      E("return redis.call('type', 'h')", 0),
+      E("return redis.call('client', 'list')", 0),
     ]);
   });
 

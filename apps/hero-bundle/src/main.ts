@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
       service: s.service,
       start: (signal, ctx) => s.run(cfg.services[s.key] as never, signal, ctx),
     })),
-    { logger: root, maxRestarts: cfg.max_restarts },
+    { logger: root, maxRestarts: cfg.max_restarts, env: process.env },
   );
 
   let signals = 0;

@@ -23,6 +23,8 @@ export interface ServiceStatus {
 
 export interface OrchestratorOptions {
   logger?: Logger;
+  /** The program's environment, passed to services that start programs. */
+  env?: RunContext['env'];
   /** Failures allowed within `failureWindowMs` before the bundle gives up (default 5). */
   maxRestarts?: number;
   failureWindowMs?: number;
@@ -56,7 +58,7 @@ export class Orchestrator {
   private stopping: Promise<void> | undefined;
   private resolveFinished!: (code: number) => void;
   readonly finished = new Promise<number>((r) => (this.resolveFinished = r));
-  private readonly opts: Required<Omit<OrchestratorOptions, 'logger'>> & { logger?: Logger };
+  private readonly opts: Required<Omit<OrchestratorOptions, 'logger' | 'env'>> & Pick<OrchestratorOptions, 'logger' | 'env'>;
 
   constructor(private readonly tasks: ServiceTask[], opts: OrchestratorOptions = {}) {
     this.opts = {
@@ -103,6 +105,7 @@ export class Orchestrator {
       entry.done = task
         .start(signal, {
           logger,
+          env: this.opts.env,
           onReady: (info) => {
             ready = true;
             status.state = 'running';

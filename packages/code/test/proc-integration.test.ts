@@ -19,7 +19,7 @@ async function startProc(dir: string): Promise<{ socket: string; client: ProcCli
   let socket = '';
   let done!: Promise<void>;
   await new Promise<void>((resolve, reject) => {
-    done = runProc(config, ac.signal, { onReady: (i) => ((socket = i.sockets.rpc!), resolve()) });
+    done = runProc(config, ac.signal, { env: process.env, onReady: (i) => ((socket = i.sockets.rpc!), resolve()) });
     done.catch(reject);
   });
   const client = new ProcClient(socket);

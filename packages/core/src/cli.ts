@@ -80,6 +80,7 @@ export async function serveForeground<C>(opts: ServeOptions<C>): Promise<void> {
   try {
     await opts.run(opts.config, ac.signal, {
       logger,
+      env: process.env,
       onReady: (info) => {
         logger.info({ sockets: info.sockets, tcp: info.tcp }, 'ready');
         opts.onReady?.(info);

@@ -14,4 +14,9 @@ export interface RunContext {
   /** A pino child with `{service}`; the service is silent without one. */
   logger?: Logger;
   onReady?: (info: ReadyInfo) => void;
+  /**
+   * The program's environment, for services that start programs (hero_proc hands it to its
+   * children). Services never read `process.env` themselves.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }

@@ -12,7 +12,7 @@ export const configSchema = z.strictObject({
   job_retention_days: z.number().min(0).default(7).describe('Finished jobs older than this are dropped (0 = count limit only)'),
   job_log_max_bytes: z.number().int().min(2048).default(1024 * 1024).describe('Output kept per job (older output dropped beyond it)'),
   job_kill_grace_ms: z.number().int().min(0).default(3000).describe('Time between SIGTERM and SIGKILL for a cancelled or timed-out job'),
-  inherit_env: z.boolean().default(true).describe("Children start from hero_proc's own environment (PATH, HOME, …)"),
+  inherit_env: z.boolean().default(true).describe("Children start from the environment of the program running hero_proc (PATH, HOME, …)"),
 });
 
 export type Config = z.output<typeof configSchema>;

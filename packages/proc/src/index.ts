@@ -40,12 +40,14 @@ const INFO = {
 };
 
 /** Environment children start from. */
-function baseEnv(config: Config): Record<string, string> {
-  if (!config.inherit_env) return { PATH: '/usr/local/bin:/usr/bin:/bin' };
-  // the children's environment, not hero_proc's configuration: a process manager passes its
-  // own environment on, as every shell and init system does
+function baseEnv(config: Config, programEnv: RunContext['env']): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  // the children's environment, handed over by the program running hero_proc (ctx.env): a
+  // process manager passes its own environment on, as every shell and init system does
+  if (config.inherit_env && programEnv) {
+    for (const [k, v] of Object.entries(programEnv)) if (v !== undefined) env[k] = v;
+  }
+  env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   return env;
 }
 
@@ -63,7 +65,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const jobsDir = path.join(dataDir, 'jobs');
   for (const dir of [dataDir, logDir, jobsDir, configDir]) await ensureDir(dir);
 
-  const env = baseEnv(config);
+  const env = baseEnv(config, ctx.env);
   const hub = new LogHub(config.log_ring_lines);
   const secrets = new SecretStore(path.join(dataDir, 'secrets.json'));
   await secrets.load();

@@ -58,7 +58,7 @@ export async function startProc(overrides: Partial<Config> = {}, dir?: string): 
   const logs: string[] = [];
   let ready!: (s: Record<string, string>) => void;
   const readyP = new Promise<Record<string, string>>((r) => (ready = r));
-  const done = run(config, ac.signal, { logger: captureLogger(logs), onReady: (i) => ready(i.sockets) });
+  const done = run(config, ac.signal, { logger: captureLogger(logs), env: process.env, onReady: (i) => ready(i.sockets) });
   const sockets = await Promise.race([readyP, done.then(() => ({}) as Record<string, string>)]);
   const client = new ProcClient(sockets.rpc!, { timeoutMs: 60_000 });
   let stopped: Promise<void> | undefined;

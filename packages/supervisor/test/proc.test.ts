@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { USER, redisServerBackend, startSupervisor, tempDir, until } from './helpers.js';
 
 async function startProc(dir: string): Promise<string | undefined> {
-  let mod: { run?: (c: unknown, s: AbortSignal, ctx: { onReady?: (i: { sockets: Record<string, string> }) => void }) => Promise<void>; configSchema?: { parse(x: unknown): unknown } };
+  let mod: { run?: (c: unknown, s: AbortSignal, ctx: { env?: NodeJS.ProcessEnv; onReady?: (i: { sockets: Record<string, string> }) => void }) => Promise<void>; configSchema?: { parse(x: unknown): unknown } };
   try {
     const name = '@hero/proc';
     mod = (await import(name)) as typeof mod;
@@ -17,7 +17,7 @@ async function startProc(dir: string): Promise<string | undefined> {
     done = mod.run!(
       mod.configSchema!.parse({ socket_dir: path.join(dir, 'ps'), data_dir: path.join(dir, 'pd'), config_dir: path.join(dir, 'pc') }),
       ac.signal,
-      { onReady: (i) => resolve(i.sockets.rpc!) },
+      { env: process.env, onReady: (i) => resolve(i.sockets.rpc!) },
     );
     done.catch(reject);
   });

@@ -42,6 +42,10 @@ describe('EVAL compared with redis-server', () => {
       E('return redis.sha1hex("")', 0),
       E('return redis.sha1hex("abc")', 0),
       E('return type(unpack)', 0),
+      E(
+        'return {bit.band(0xff, 0x0f), bit.bor(1,2,4), bit.bxor(5,3), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.tobit(2^32 + 5), bit.tohex(255), bit.tohex(-1, 4), bit.rol(1, 33), bit.ror(1, 1), bit.bswap(0x12345678), bit.tohex(255, -4), bit.band(2^40 + 3, 7)}',
+        0,
+      ),
     ]);
   });
 

@@ -68,6 +68,66 @@ dofile = nil
 loadfile = nil
 require = nil
 print = function() end
+-- LuaBitOp (Redis's 'bit' library) on 32-bit values, computed with float arithmetic.
+do
+  local floor, fmod = math.floor, math.fmod
+  local function u32(x)
+    x = fmod(floor(x), 4294967296)
+    if x < 0 then x = x + 4294967296 end
+    return x
+  end
+  local function tobit(x)
+    x = u32(x)
+    if x >= 2147483648 then x = x - 4294967296 end
+    return x
+  end
+  local function fold(op, ...)
+    local args = {...}
+    local r = u32(args[1])
+    for i = 2, #args do
+      local a, b, v, p = r, u32(args[i]), 0, 1
+      for _ = 1, 32 do
+        local x, y = a % 2, b % 2
+        if op(x, y) then v = v + p end
+        a, b, p = (a - x) / 2, (b - y) / 2, p * 2
+      end
+      r = v
+    end
+    return tobit(r)
+  end
+  local function lshift(x, n) return tobit(u32(x) * 2 ^ (n % 32)) end
+  local function rshift(x, n) return tobit(floor(u32(x) / 2 ^ (n % 32))) end
+  bit = {
+    tobit = tobit,
+    band = function(...) return fold(function(x, y) return x == 1 and y == 1 end, ...) end,
+    bor = function(...) return fold(function(x, y) return x == 1 or y == 1 end, ...) end,
+    bxor = function(...) return fold(function(x, y) return x ~= y end, ...) end,
+    bnot = function(x) return tobit(4294967295 - u32(x)) end,
+    lshift = lshift,
+    rshift = rshift,
+    arshift = function(x, n) return tobit(floor(tobit(x) / 2 ^ (n % 32))) end,
+    rol = function(x, n) n = n % 32 return tobit(u32(lshift(x, n)) + u32(rshift(x, 32 - n))) end,
+    ror = function(x, n) n = n % 32 return tobit(u32(rshift(x, n)) + u32(lshift(x, 32 - n))) end,
+    bswap = function(x)
+      x = u32(x)
+      local b0, b1, b2, b3 = x % 256, floor(x / 256) % 256, floor(x / 65536) % 256, floor(x / 16777216)
+      return tobit(((b0 * 256 + b1) * 256 + b2) * 256 + b3)
+    end,
+    tohex = function(x, n)
+      n = n or 8
+      local digits = n < 0 and '0123456789ABCDEF' or '0123456789abcdef'
+      n = math.abs(n)
+      x = u32(x)
+      local out = ''
+      for _ = 1, n do
+        local d = x % 16
+        out = digits:sub(d + 1, d + 1) .. out
+        x = (x - d) / 16
+      end
+      return out
+    end,
+  }
+end
 local rawtostring = tostring
 tostring = function(v)
   if type(v) == 'number' then return v .. '' end

@@ -305,9 +305,7 @@ function unpackWith(L: unknown, limit: number, offset: number, withOffset: boole
 }
 
 function unpack(L: unknown): number {
-  const top = lua.lua_gettop(L);
-  const n = unpackWith(L, 0, 0, false);
-  return lua.lua_gettop(L) - top === n ? n : n;
+  return unpackWith(L, 0, 0, false);
 }
 
 function unpackOne(L: unknown): number {

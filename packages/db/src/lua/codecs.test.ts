@@ -8,7 +8,7 @@ function run(body: string): Promise<Value> {
   const e = new ScriptEngine();
   const loaded = e.load(body);
   if ('error' in loaded) throw new Error(loaded.error);
-  return new Promise((resolve) => e.run(loaded.sha, { keys: [], args: [], readOnly: false, host }, 2, resolve));
+  return new Promise((resolve) => e.run(loaded.sha, { keys: [], args: [], readOnly: false, host }, resolve));
 }
 
 describe('cjson', () => {

@@ -95,7 +95,7 @@ function evalHandler(c: Session, argv: string[], r: Reply): void {
     effects.push({ db: d, argv: a });
   };
   if (sink !== null) engine.sink = collector;
-  evalCommand(scripts, argv, hostFor(c), c.proto, !engine.inExec, (v) => {
+  evalCommand(scripts, argv, hostFor(c), !engine.inExec, (v) => {
     c.db = db;
     if (sink !== null && engine.sink === collector) {
       engine.sink = sink;

@@ -35,7 +35,7 @@ function host(): ScriptHost & { data: Map<string, string> } {
 function run(e: ScriptEngine, body: string, keys: string[] = [], args: string[] = [], h = host()): Promise<Value> {
   const loaded = e.load(body);
   if ('error' in loaded) return Promise.resolve({ t: 'error', v: loaded.error });
-  return new Promise((resolve) => e.run(loaded.sha, { keys, args, readOnly: false, host: h }, 2, resolve));
+  return new Promise((resolve) => e.run(loaded.sha, { keys, args, readOnly: false, host: h }, resolve));
 }
 
 describe('ScriptEngine', () => {

@@ -316,7 +316,7 @@ export class ScriptEngine {
    * Runs a cached script. `done` receives the reply, synchronously when the script finishes
    * within the time limit, later otherwise. Returns false when the SHA is unknown.
    */
-  run(sha: string, req: EvalRequest, resp: 2 | 3, done: (v: Value) => void): boolean {
+  run(sha: string, req: EvalRequest, done: (v: Value) => void): boolean {
     const ref = this.fnRefs.get(sha.toLowerCase());
     if (ref === undefined) return false;
     if (this.running !== null) {
@@ -354,7 +354,6 @@ export class ScriptEngine {
       resp: 2,
       done,
     };
-    void resp;
     this.running = r;
     lua.lua_sethook(co, (H: unknown) => this.hook(H, r), lua.LUA_MASKCOUNT, HOOK_COUNT);
     this.step(r, 2);

@@ -13,7 +13,6 @@ export function evalCommand(
   engine: ScriptEngine,
   argv: string[],
   host: ScriptHost,
-  resp: 2 | 3,
   canYield: boolean,
   done: (v: Value) => void,
 ): void {
@@ -35,7 +34,7 @@ export function evalCommand(
     sha = loaded.sha;
   }
   const req = { keys: argv.slice(3, 3 + k), args: argv.slice(3 + k), readOnly, host, canYield };
-  if (!engine.run(sha, req, resp, done)) done({ t: 'error', v: NOSCRIPT });
+  if (!engine.run(sha, req, done)) done({ t: 'error', v: NOSCRIPT });
 }
 
 /** SCRIPT LOAD|EXISTS|FLUSH|KILL|HELP. */

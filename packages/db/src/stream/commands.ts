@@ -787,7 +787,6 @@ function xautoclaim(c: Session, argv: string[], r: Reply): void {
   const deleted: StreamId[] = [];
   let attempts = count * 10;
   let next: StreamId = MIN_ID;
-  let done = true;
   c.engine.customProp = true;
   const candidates = pelRange(g, start, MAX_ID, Infinity);
   let idx = 0;
@@ -810,9 +809,7 @@ function xautoclaim(c: Session, argv: string[], r: Reply): void {
   }
   if (idx < candidates.length) {
     next = candidates[idx]!.id;
-    done = false;
   }
-  void done;
   c.touch(key);
   r.array(3);
   r.bulk(idStr(next));
@@ -1050,7 +1047,6 @@ function xinfo(c: Session, argv: string[], r: Reply): void {
     count = n;
   }
   const list = count > 0 ? s.entries.slice(0, count) : s.entries;
-  const now = Date.now();
   r.map(9);
   r.bulk('length');
   r.int(s.length);
@@ -1119,7 +1115,6 @@ function xinfo(c: Session, argv: string[], r: Reply): void {
       }
     }
   }
-  void now;
 }
 
 function xsetid(c: Session, argv: string[], r: Reply): void {

@@ -268,6 +268,7 @@ export const suite: Suite = {
     if (probe) {
       await probe.stop();
       out.push(contender('hero (hero_db)', 'hero', startHeroDb, heroEngine, jobs));
+      out.push(contender('bullmq (hero_db)', 'hero', startHeroDb, async (s) => bullmqEngine(s), jobs));
     }
     return out;
   },

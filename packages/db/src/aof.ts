@@ -58,20 +58,33 @@ export class AofFile {
   /** Writes buffered commands (and fsyncs under `always`). */
   flush(): void {
     if (this.pending.length === 0) return;
-    const buf = Buffer.from(this.pending.length === 1 ? this.pending[0]! : this.pending.join(''), 'latin1');
-    this.pending = [];
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const buf = Buffer.from(text, 'latin1');
     try {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
+      this.pending = [];
       this.size += buf.length;
       if (this.policy === 'always') fs.fsyncSync(this.fd);
       else this.unsynced = true;
       this.lastWriteOk = true;
+      this.lastError = null;
     } catch (err) {
+      // Keep the commands for the next try and cut any partial record, as Redis does.
+      this.pending = [text];
+      try {
+        fs.ftruncateSync(this.fd, this.size);
+      } catch {
+        // the next successful write starts from the same size anyway
+      }
+      if (this.lastWriteOk) this.onError(err);
       this.lastWriteOk = false;
-      this.onError(err);
+      this.lastError = (err as Error).message;
     }
   }
+
+  /** The last write error while writes are failing, else null. */
+  lastError: string | null = null;
 
   private backgroundSync(): void {
     if (this.policy !== 'everysec' || !this.unsynced || this.syncing) return;

@@ -26,6 +26,8 @@ export interface PersistenceHooks {
   info(): Record<string, string | number>;
   setParam(name: string, value: string): string | null;
   afterFlushAll?(): void;
+  /** Set while the AOF cannot be written: write commands are refused with this error. */
+  writeError?(): string | null;
 }
 
 export type PropagateSink = (db: number, argv: string[]) => void;
@@ -221,6 +223,13 @@ export class Engine implements KeyspaceHooks {
         `ERR Can't execute '${CommandTable.fullName(def)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
       return;
+    }
+    if ((def.bits! & F_WRITE) !== 0 && this.persistence?.writeError) {
+      const err = this.persistence.writeError();
+      if (err !== null) {
+        this.reject(s, r, err);
+        return;
+      }
     }
     if (s.multi !== null && !MULTI_CTL.has(def.name)) {
       s.multi.push({ def, argv });

@@ -118,6 +118,8 @@ export class Persistence implements PersistenceHooks {
   }
 
   private cron(): void {
+    // Retry a failed AOF write even when no client is active.
+    if (this.aof !== null && !this.aof.lastWriteOk) this.flushAof();
     if (this.bg !== null || this.rules.length === 0) return;
     const changes = this.engine.dirty - this.dirtyAtSave;
     const elapsed = (Date.now() - this.lastSaveAt) / 1000;
@@ -200,6 +202,11 @@ export class Persistence implements PersistenceHooks {
     })();
     this.bg = p;
     return p;
+  }
+
+  /** Why writes must be refused (the AOF cannot be written), or null. */
+  writeError(): string | null {
+    return this.aof !== null && !this.aof.lastWriteOk ? `MISCONF Errors writing to the AOF file: ${this.aof.lastError ?? 'unknown error'}` : null;
   }
 
   lastSave(): number {

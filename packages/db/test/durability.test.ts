@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Raw, encode, ioredis, sleep, startHero, tempDir } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -311,6 +311,43 @@ describe('background work', () => {
     expect(Number(/aof_current_size:(\d+)/.exec(info)![1])).toBeLessThan(1000);
     c.disconnect();
     await h.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('AOF write errors', () => {
+  it('refuses writes with MISCONF while the AOF cannot be written, then recovers', async () => {
+    const nodefs = (await import('node:fs')).default;
+    const dir = await tempDir();
+    const h = await startHero({ appendfsync: 'everysec' }, dir);
+    const c = await Raw.open(h.resp);
+    const real = nodefs.writeSync.bind(nodefs);
+    let failing = true;
+    const spy = vi.spyOn(nodefs, 'writeSync').mockImplementation(((fd: number, buf: Buffer, ...rest: unknown[]) => {
+      if (failing && Buffer.isBuffer(buf) && buf.includes('poison')) {
+        throw Object.assign(new Error('No space left on device'), { code: 'ENOSPC' });
+      }
+      return (real as (...a: unknown[]) => number)(fd, buf, ...rest);
+    }) as typeof nodefs.writeSync);
+    try {
+      expect(await c.call('SET', 'poison', '1')).toBe('+OK\r\n');
+      expect(await c.call('SET', 'other', '1')).toBe('-MISCONF Errors writing to the AOF file: No space left on device\r\n');
+      expect(await c.call('GET', 'poison')).toBe('$1\r\n1\r\n');
+      expect(await c.call('INFO', 'persistence')).toContain('aof_last_write_status:err');
+      failing = false;
+      await c.call('PING');
+      await sleep(50);
+      expect(await c.call('SET', 'other', '2')).toBe('+OK\r\n');
+    } finally {
+      spy.mockRestore();
+    }
+    c.sock.destroy();
+    await h.stop();
+    const h2 = await startHero({}, dir);
+    const d = await Raw.open(h2.resp);
+    expect(await d.call('MGET', 'poison', 'other')).toBe('*2\r\n$1\r\n1\r\n$1\r\n2\r\n');
+    d.sock.destroy();
+    await h2.stop();
     await fs.rm(dir, { recursive: true, force: true });
   });
 });

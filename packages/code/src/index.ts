@@ -1,3 +1,4 @@
+import pkg from '../package.json' with { type: 'json' };
 import path from 'node:path';
 import {
   HeroError,
@@ -28,7 +29,7 @@ export { PathRefusedError, cleanRelPath } from './path-guard.js';
 export type * from './types.js';
 
 export const SERVICE = 'hero_code';
-export const VERSION = '0.1.0';
+export const VERSION: string = pkg.version;
 
 const info: ServiceInfo = {
   name: SERVICE,

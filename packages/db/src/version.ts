@@ -1,4 +1,5 @@
+import pkg from '../package.json' with { type: 'json' };
 /** The Redis version hero_db implements and reports to clients (feature checks key on it). */
 export const REDIS_VERSION = '7.0.15';
 /** hero_db's own version. */
-export const HERO_DB_VERSION = '0.1.0';
+export const HERO_DB_VERSION: string = pkg.version;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import pkg from '../package.json' with { type: 'json' };
 import { z } from 'zod';
 import { ConfigError, HeroError, ensureDir, expandHome, serveRpc, socketPath, type RunContext } from '@hero/core';
 import { SERVICE } from './client.js';
@@ -30,11 +30,7 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 
 function version(): string {
-  try {
-    return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
+  return pkg.version;
 }
 
 /** Runs hero_indexer until `signal` aborts: serves rpc.sock, commits and closes indexes on stop. */

@@ -1,3 +1,4 @@
+import pkg from '../package.json' with { type: 'json' };
 /** `@hero/mycelium-bus`: a message bus speaking the Mycelium message API. */
 import path from 'node:path';
 import {
@@ -30,7 +31,7 @@ export { addressOfPublicKey, publicKeyOfSecret, identityOf, type Identity } from
 
 /** Service dir under the socket dir. */
 export const SERVICE = 'mycelium';
-const VERSION = '0.1.0';
+const VERSION: string = pkg.version;
 
 function rulesFrom(config: Config): TopicRules {
   const rules = new TopicRules(config.default_topic_action === 'accept');

@@ -1,3 +1,4 @@
+import pkg from '../package.json' with { type: 'json' };
 /**
  * @hero/proc — hero_proc: services, jobs, cron schedules and secrets for one node.
  * `run(config, signal, ctx)` serves `rpc.sock` and `admin.sock` under `<socket_dir>/hero_proc/`.
@@ -30,7 +31,7 @@ export * from './client.js';
 
 /** The service dir under the socket dir. */
 export const SERVICE = 'hero_proc';
-export const VERSION = '0.1.0';
+export const VERSION: string = pkg.version;
 
 const INFO = {
   name: SERVICE,

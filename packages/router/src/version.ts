@@ -1,4 +1,5 @@
+import pkg from '../package.json' with { type: 'json' };
 /** Service directory name of the router. */
 export const SERVICE = 'hero_router';
 /** Package version, reported by /health and heroservice.json. */
-export const VERSION = '0.1.0';
+export const VERSION: string = pkg.version;

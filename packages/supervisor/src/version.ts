@@ -1,1 +1,2 @@
-export const VERSION = '0.1.0';
+import pkg from '../package.json' with { type: 'json' };
+export const VERSION: string = pkg.version;

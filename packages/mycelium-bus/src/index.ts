@@ -1,5 +1,5 @@
-import pkg from '../package.json' with { type: 'json' };
 /** `@hero/mycelium-bus`: a message bus speaking the Mycelium message API. */
+import pkg from '../package.json' with { type: 'json' };
 import path from 'node:path';
 import {
   ConfigError,

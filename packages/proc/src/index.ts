@@ -1,8 +1,8 @@
-import pkg from '../package.json' with { type: 'json' };
 /**
  * @hero/proc — hero_proc: services, jobs, cron schedules and secrets for one node.
  * `run(config, signal, ctx)` serves `rpc.sock` and `admin.sock` under `<socket_dir>/hero_proc/`.
  */
+import pkg from '../package.json' with { type: 'json' };
 import path from 'node:path';
 import {
   ensureDir,

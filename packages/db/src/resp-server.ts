@@ -85,7 +85,16 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
         return;
       }
       if (argv === null) break;
-      engine.execute(s, argv);
+      try {
+        engine.execute(s, argv);
+      } catch (err) {
+        // a command that throws is a bug; it must not take the server down: this client's reply
+        // stream may be half-written, so it is answered and closed, the others keep going
+        engine.logger?.error({ err, command: argv[0] }, 'command failed');
+        s.out.error('ERR internal error');
+        close();
+        return;
+      }
       parser.authRequired = !s.authenticated;
     }
     if (s.closing) {

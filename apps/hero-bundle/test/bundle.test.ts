@@ -34,7 +34,8 @@ describe('hero_bundle single executable', () => {
   it('runs every service: sockets, a job, a bus message, the router, a second router, clean stop', async () => {
     const steps: string[] = [];
     const report = await runSmoke({ bundle: [exe], router: [process.execPath, routerCli], log: (l) => steps.push(l) });
-    expect(report.steps).toHaveLength(8);
+    expect(report.steps).toHaveLength(9);
+    expect(steps.join("\n")).toMatch(/separately started hero-router lists every bundled service/);
     expect(report.stopMs).toBeLessThan(30_000);
   }, 180_000);
 

@@ -1,13 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import {
-  EXIT_USAGE,
-  cliSocketDir,
-  formatTable,
-  loadServiceConfig,
-  printResult,
-  reportError,
-  serveForeground,
-} from '@hero/core/cli';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cliSocketDir, envDefaults, formatTable, loadServiceConfig, printResult, runProgram, serveForeground } from '@hero/core/cli';
 import { socketPath } from '@hero/core';
 import type { Context, HistoryEntry, RenderResult, Repo, SearchResult, SessionSummary, TreeResult } from '@hero/code/client';
 
@@ -40,7 +32,7 @@ program
     const { configSchema, run } = await import('@hero/code');
     const config = await loadServiceConfig(configSchema, {
       file: o.config,
-      defaults: process.env.HERO_SOCKET_DIR ? { socket_dir: process.env.HERO_SOCKET_DIR } : {},
+      defaults: envDefaults(),
       flags: { socket_dir: o.socketDir, root: o.root, data_dir: o.dataDir, agent_command: o.agentCommand, proc_socket: o.procSocket },
     });
     await serveForeground({ service: 'hero_code', config, logLevel: o.logLevel, run });
@@ -281,11 +273,4 @@ program
     });
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exitCode = 0;
-    else process.exitCode = EXIT_USAGE;
-  } else reportError(err);
-}
+await runProgram(program);

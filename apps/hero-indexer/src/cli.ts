@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT_USAGE, cliSocketDir, formatTable, loadServiceConfig, printResult, reportError, serveForeground } from '@hero/core/cli';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cliSocketDir, envDefaults, formatTable, loadServiceConfig, printResult, runProgram, serveForeground } from '@hero/core/cli';
 import { ConfigError } from '@hero/core';
 import type { DbInfo, DbSummary, IndexerClient, IndexSchemaInput, SearchResult } from '@hero/indexer/client';
 
@@ -42,7 +42,7 @@ program
     const { configSchema, run } = await import('@hero/indexer');
     const config = await loadServiceConfig(configSchema, {
       file: o.config,
-      defaults: process.env.HERO_SOCKET_DIR ? { socket_dir: process.env.HERO_SOCKET_DIR } : {},
+      defaults: envDefaults(),
       flags: { socket_dir: o.socketDir, data_dir: o.dataDir, cache_mb: o.cacheMb, default_language: o.language },
     });
     await serveForeground({ service: 'hero_indexer', config, logLevel: o.logLevel, run });
@@ -341,11 +341,4 @@ program
     await withClient(o.socketDir, async (c) => printResult(await c.deleteDb(db), !!o.json, () => `dropped ${db}`));
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exitCode = 0;
-    else process.exitCode = EXIT_USAGE;
-  } else reportError(err);
-}
+await runProgram(program);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT_USAGE, cliSocketDir, formatTable, printResult, reportError, serveForeground, loadServiceConfig } from '@hero/core/cli';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cliSocketDir, envDefaults, formatTable, loadServiceConfig, printResult, runProgram, serveForeground } from '@hero/core/cli';
 import { ConfigError, socketPath } from '@hero/core';
 import type { Message, MyceliumClient, NodeInfo } from '@hero/mycelium-bus/client';
 
@@ -34,7 +34,7 @@ program
       const { configSchema, run } = await import('@hero/mycelium-bus');
       const config = await loadServiceConfig(configSchema, {
         file: o.config,
-        defaults: process.env.HERO_SOCKET_DIR ? { socket_dir: process.env.HERO_SOCKET_DIR } : {},
+        defaults: envDefaults(),
         flags: { socket_dir: o.socketDir, data_dir: o.dataDir, rpc_tcp: o.rpcTcp, rest_tcp: o.restTcp, upstream: o.upstream },
       });
       await serveForeground({ service: 'mycelium', config, logLevel: o.logLevel, run });
@@ -152,11 +152,4 @@ program
     }
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exitCode = 0;
-    else process.exitCode = EXIT_USAGE;
-  } else reportError(err);
-}
+await runProgram(program);

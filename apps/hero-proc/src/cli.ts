@@ -3,9 +3,9 @@
  * through `<socket_dir>/hero_proc/rpc.sock`.
  */
 import http from 'node:http';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, RpcError, loadToml, socketPath } from '@hero/core';
-import { EXIT_USAGE, cliSocketDir, formatTable, loadServiceConfig, printResult, reportError, serveForeground } from '@hero/core/cli';
+import { cliSocketDir, envDefaults, EXIT_USAGE, formatTable, loadServiceConfig, printResult, runProgram, serveForeground } from '@hero/core/cli';
 import type { Job, LogLine, ProcClient, Schedule, ServiceStats, ServiceStatus } from '@hero/proc/client';
 
 const program = new Command('hero-proc')
@@ -47,7 +47,7 @@ program
     const { configSchema, run } = await import('@hero/proc');
     const config = await loadServiceConfig(configSchema, {
       file: o.config,
-      defaults: process.env.HERO_SOCKET_DIR ? { socket_dir: process.env.HERO_SOCKET_DIR } : {},
+      defaults: envDefaults(),
       flags: { socket_dir: o.socketDir, data_dir: o.dataDir, config_dir: o.configDir },
     });
     await serveForeground({ service: 'hero_proc', config, logLevel: o.logLevel, run });
@@ -462,17 +462,7 @@ program
     });
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exitCode = 0;
-    else process.exitCode = EXIT_USAGE;
-  } else if (err instanceof RpcError && (err.rpcCode === -32602 || err.code === 'HERO_CONFIG')) {
-    // the server rejected what the user typed: a usage error
-    reportError(new ConfigError(err.message));
-  } else {
-    reportError(err);
-  }
-}
-
+// the server rejecting what the user typed is a usage error
+await runProgram(program, process.argv, (err) =>
+  err instanceof RpcError && (err.rpcCode === -32602 || err.code === 'HERO_CONFIG') ? new ConfigError(err.message) : err,
+);

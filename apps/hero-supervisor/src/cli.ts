@@ -1,5 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT_USAGE, cliSocketDir, formatTable, loadServiceConfig, printResult, reportError, serveForeground } from '@hero/core/cli';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cliSocketDir, envDefaults, formatTable, loadServiceConfig, printResult, runProgram, serveForeground } from '@hero/core/cli';
 import { socketPath } from '@hero/core';
 import type { Job, JobResultOrPending, JobStatusInfo, RunnerStatus, SupervisorClient } from '@hero/supervisor/client';
 
@@ -36,7 +36,7 @@ program
     const { configSchema, run } = await import('@hero/supervisor');
     const config = await loadServiceConfig(configSchema, {
       file: o.config,
-      defaults: process.env.HERO_SOCKET_DIR ? { socket_dir: process.env.HERO_SOCKET_DIR } : {},
+      defaults: envDefaults(),
       flags: { socket_dir: o.socketDir, redis_url: o.redisUrl, namespace: o.namespace, tcp: o.tcp, bus: o.bus },
     });
     await serveForeground({ service: 'hero_supervisor', config, logLevel: o.logLevel, run });
@@ -127,11 +127,4 @@ clientOptions(program.command('result <id>').description('print a job\'s output 
     await withClient(o, async (c) => printOutcome(await c.jobResult(id, o.wait), !!o.json));
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) process.exitCode = 0;
-    else process.exitCode = EXIT_USAGE;
-  } else reportError(err);
-}
+await runProgram(program);

@@ -116,3 +116,30 @@ export function printResult(data: unknown, json: boolean, human?: (d: never) => 
   if (json || !human) process.stdout.write(JSON.stringify(data, null, 2) + '\n');
   else process.stdout.write(human(data as never) + '\n');
 }
+
+/**
+ * Runs a commander program and maps its end to an exit code: 0 for help/version, 2 for usage
+ * errors (commander's own) and configuration errors, 1 for runtime failures. `mapError` may
+ * turn an error into another before it is reported.
+ */
+export async function runProgram(
+  program: { parseAsync(argv: readonly string[]): Promise<unknown> },
+  argv: readonly string[] = process.argv,
+  mapError: (err: unknown) => unknown = (e) => e,
+): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const c = err as { code?: unknown; exitCode?: unknown };
+    if (typeof c.code === 'string' && c.code.startsWith('commander.')) {
+      process.exitCode = c.code === 'commander.helpDisplayed' || c.code === 'commander.version' || c.exitCode === 0 ? 0 : EXIT_USAGE;
+    } else {
+      reportError(mapError(err));
+    }
+  }
+}
+
+/** Defaults a CLI takes from the environment: `socket_dir` from `HERO_SOCKET_DIR`. */
+export function envDefaults(env: Record<string, string | undefined> = process.env): Record<string, unknown> {
+  return env.HERO_SOCKET_DIR ? { socket_dir: env.HERO_SOCKET_DIR } : {};
+}

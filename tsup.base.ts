@@ -9,4 +9,6 @@ export const base: Options = {
   sourcemap: true,
   clean: true,
   splitting: true,
+  // keep `node:` specifiers: some built-ins (node:sea, node:test) exist only under that name
+  removeNodeProtocol: false,
 };

@@ -39,6 +39,11 @@ describe('hero_bundle single executable', () => {
     expect(report.stopMs).toBeLessThan(30_000);
   }, 180_000);
 
+  it('runs the same from the plain build that `pnpm start` uses (dist/main.js)', async () => {
+    const report = await runSmoke({ bundle: [process.execPath, path.join(app, 'dist', 'main.js')] });
+    expect(report.steps).toHaveLength(8);
+  }, 180_000);
+
   it('--help and --info start nothing', async () => {
     const dir = await temp();
     const env = { ...process.env, HOME: dir, HERO_SOCKET_DIR: path.join(dir, 's') };

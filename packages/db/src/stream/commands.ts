@@ -48,6 +48,24 @@ function writeEntries(r: Reply, list: StreamEntry[]): void {
   for (const e of list) writeEntry(r, e);
 }
 
+/** The fields XINFO STREAM reports in both its forms, from `length` to the first entry's id. */
+function writeStreamSummary(r: Reply, s: Stream, first: StreamEntry | undefined): void {
+  r.bulk('length');
+  r.int(s.length);
+  r.bulk('radix-tree-keys');
+  r.int(Math.max(1, Math.ceil(s.length / 100)));
+  r.bulk('radix-tree-nodes');
+  r.int(Math.max(1, Math.ceil(s.length / 100)) + 1);
+  r.bulk('last-generated-id');
+  r.bulk(idStr(s.lastId));
+  r.bulk('max-deleted-entry-id');
+  r.bulk(idStr(s.maxDeletedId));
+  r.bulk('entries-added');
+  r.int(s.entriesAdded);
+  r.bulk('recorded-first-entry-id');
+  r.bulk(idStr(first?.id ?? MIN_ID));
+}
+
 function countArg(s: string, r: Reply): number | null {
   const v = parseInt64(s);
   if (v === null) {
@@ -1016,20 +1034,7 @@ function xinfo(c: Session, argv: string[], r: Reply): void {
   const last = s.entries[s.entries.length - 1];
   if (!full) {
     r.map(10);
-    r.bulk('length');
-    r.int(s.length);
-    r.bulk('radix-tree-keys');
-    r.int(Math.max(1, Math.ceil(s.length / 100)));
-    r.bulk('radix-tree-nodes');
-    r.int(Math.max(1, Math.ceil(s.length / 100)) + 1);
-    r.bulk('last-generated-id');
-    r.bulk(idStr(s.lastId));
-    r.bulk('max-deleted-entry-id');
-    r.bulk(idStr(s.maxDeletedId));
-    r.bulk('entries-added');
-    r.int(s.entriesAdded);
-    r.bulk('recorded-first-entry-id');
-    r.bulk(idStr(first?.id ?? MIN_ID));
+    writeStreamSummary(r, s, first);
     r.bulk('groups');
     r.int(s.groups.size);
     r.bulk('first-entry');
@@ -1048,20 +1053,7 @@ function xinfo(c: Session, argv: string[], r: Reply): void {
   }
   const list = count > 0 ? s.entries.slice(0, count) : s.entries;
   r.map(9);
-  r.bulk('length');
-  r.int(s.length);
-  r.bulk('radix-tree-keys');
-  r.int(Math.max(1, Math.ceil(s.length / 100)));
-  r.bulk('radix-tree-nodes');
-  r.int(Math.max(1, Math.ceil(s.length / 100)) + 1);
-  r.bulk('last-generated-id');
-  r.bulk(idStr(s.lastId));
-  r.bulk('max-deleted-entry-id');
-  r.bulk(idStr(s.maxDeletedId));
-  r.bulk('entries-added');
-  r.int(s.entriesAdded);
-  r.bulk('recorded-first-entry-id');
-  r.bulk(idStr(first?.id ?? MIN_ID));
+  writeStreamSummary(r, s, first);
   r.bulk('entries');
   writeEntries(r, list);
   r.bulk('groups');

@@ -1,5 +1,6 @@
 /** hero_supervisor: distributed jobs and runners (server entry). */
 export { run, SERVICE } from './supervisor.js';
+export { createProducer, type Producer, type ProducerOptions } from './producer.js';
 export { configSchema, runnerConfigSchema, type Config, type RunnerConfig } from './config.js';
 export { createRunner, type CreateRunnerOptions, type Runner, type RunnerHandler, type JobContext, type AbortReason } from './runner.js';
 export { commandHandler, createCommandRunner, type CommandHandlerOptions, type CommandRunnerOptions } from './command-runner.js';

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HeroError, NotFoundError, method, type RpcMethod } from '@hero/core';
 import type { Config } from './config.js';
 import { jobInputSchema, jobResultSchema, jobSchema, jobStatusSchema, JOB_ID } from './job-schema.js';
+import { newJob, type NewJob } from './job-input.js';
 import { isFinal, resultOf, statusInfo, type JobStore } from './job-store.js';
 import type { Keys } from './keys.js';
 import { withRedis } from './redis.js';
@@ -45,28 +45,13 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
   const { config, store, secrets, registry, waiters } = d;
 
   /** Validates a submitted job against limits and the runner registry; fills defaults. */
-  async function prepare(input: z.output<typeof jobInputSchema>): Promise<Omit<Job, 'status' | 'attempts' | 'created_at' | 'updated_at'>> {
-    const bytes = Buffer.byteLength(input.payload, 'utf8') + Buffer.byteLength(JSON.stringify(input.env_vars), 'utf8');
-    if (bytes > config.max_payload_bytes) {
-      throw new HeroError('HERO_TOO_LARGE', `job payload is ${bytes} bytes; the limit is ${config.max_payload_bytes}`, {
-        rpcCode: -32602,
-        data: { limit: config.max_payload_bytes },
-      });
-    }
+  async function prepare(input: z.output<typeof jobInputSchema>): Promise<NewJob> {
+    const job = newJob(input, { maxPayloadBytes: config.max_payload_bytes, defaultTimeout: config.default_timeout });
     if (!(await registry.exists(input.runner))) throw new NotFoundError(`unknown runner ${input.runner}`);
     if (registry.isBuiltin(input.runner) && !(EXECUTORS as readonly string[]).includes(input.executor)) {
       throw new HeroError('HERO_INVALID', `unsupported executor "${input.executor}" (expected ${EXECUTORS.join(', ')})`, { rpcCode: -32602 });
     }
-    return {
-      id: input.id ?? randomUUID(),
-      caller_id: input.caller_id,
-      context_id: input.context_id,
-      payload: input.payload,
-      runner: input.runner,
-      executor: input.executor,
-      timeout: input.timeout ?? config.default_timeout,
-      env_vars: input.env_vars,
-    };
+    return job;
   }
 
   return {

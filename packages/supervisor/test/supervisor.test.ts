@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RpcClient } from '@hero/core';
-import { createCommandRunner, createRunner, JobBuilder } from '../src/index.js';
+import { createCommandRunner, createProducer, createRunner, JobBuilder } from '../src/index.js';
 import { ADMIN, REGISTER, USER, heroDbBackend, inspect, redisServerBackend, startSupervisor, tempDir, until, type Backend } from './helpers.js';
 
 const backends: Backend[] = [redisServerBackend];
@@ -60,6 +60,28 @@ describe.each(backends)('supervisor on $name', (backend) => {
     expect(await master.client(USER).call('list_runners', { secret: USER })).toContain('shared');
     const job = new JobBuilder().runner('shared').payload('printf from-worker').timeout(30).build();
     expect(await master.client(USER).runJob(job)).toEqual({ success: 'from-worker' });
+  });
+
+  it('a producer adds jobs straight into Redis that the runners execute, with the same checks', async () => {
+    const dir = await tempDir();
+    const redis = await backend.start(dir);
+    const sv = await startSupervisor(redis.url, { runners: [{ name: 'fast' }] });
+    const producer = await createProducer({ redis: redis.url });
+    try {
+      const ids = await producer.add([{ runner: 'fast', payload: 'printf one' }, { runner: 'fast', payload: 'printf two' }], { start: true });
+      expect(ids).toHaveLength(2);
+      const c = sv.client(USER);
+      expect(await c.jobResult(ids[0]!, 20)).toEqual({ success: 'one' });
+      expect(await c.jobResult(ids[1]!, 20)).toEqual({ success: 'two' });
+      const r = inspect(redis.url);
+      const before = await r.dbsize();
+      await expect(producer.add([{ runner: 'fast', payload: 'x' }, { runner: 'nobody', payload: 'x' }])).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+      await expect(producer.add([{ runner: 'fast' } as never])).rejects.toMatchObject({ code: 'HERO_INVALID' });
+      await expect(producer.add([{ runner: 'fast', payload: 'x'.repeat(2 * 1024 * 1024) }])).rejects.toMatchObject({ code: 'HERO_TOO_LARGE' });
+      expect(await r.dbsize()).toBe(before);
+    } finally {
+      await producer.close();
+    }
   });
 
   it('job.run returns {success} and {error}; every executor; positional params', async () => {

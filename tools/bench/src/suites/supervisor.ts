@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Queue, Worker } from 'bullmq';
-import { createRunner, SupervisorClient } from '@hero/supervisor';
+import { createProducer, createRunner, SupervisorClient } from '@hero/supervisor';
 import { benchDir, waitForSocket } from '../load.js';
 import type { Contender, Measurement, Suite } from '../harness.js';
 
@@ -172,7 +172,7 @@ function bullmqEngine(sock: string): Engine & { close(): Promise<void> } {
  * Hero's path: the supervisor runs as its own program (hero-supervisor serve, as deployed),
  * jobs go through its RPC socket, an SDK runner in this process takes them.
  */
-async function heroEngine(sock: string): Promise<Engine & { close(): Promise<void> }> {
+async function heroEngine(sock: string, via: 'rpc' | 'producer' = 'rpc'): Promise<Engine & { close(): Promise<void> }> {
   const dir = await benchDir('supervisor');
   const here = path.dirname(fileURLToPath(import.meta.url));
   const cli = path.resolve(here, '../../../../apps/hero-supervisor/src/cli.ts');
@@ -188,9 +188,13 @@ async function heroEngine(sock: string): Promise<Engine & { close(): Promise<voi
   const register = () => client.registerRunner('bench');
   await register();
   // BATCH jobs per JSON-RPC batch request: the same BATCH-in-flight as the BullMQ side
+  // or, with `producer`, straight into Redis as BullMQ's queue.add does (createProducer)
+  const producer = via === 'producer' ? await createProducer({ redis: sock }) : undefined;
   const add = async (n: number) => {
     for (let i = 0; i < n; i += BATCH) {
-      await client.createJobs(Array.from({ length: Math.min(BATCH, n - i) }, () => ({ runner: 'bench', payload: 'x' })), { start: true });
+      const jobs = Array.from({ length: Math.min(BATCH, n - i) }, () => ({ runner: 'bench', payload: 'x' }));
+      if (producer) await producer.add(jobs, { start: true });
+      else await client.createJobs(jobs, { start: true });
     }
   };
   return {
@@ -207,6 +211,7 @@ async function heroEngine(sock: string): Promise<Engine & { close(): Promise<voi
     },
     async close() {
       await client.close();
+      await producer?.close();
       admin.disconnect();
       const gone = new Promise((r) => server.once('exit', r));
       server.kill('SIGTERM');
@@ -262,12 +267,13 @@ export const suite: Suite = {
     };
     const out = [
       contender('bullmq (redis-server)', 'anchor', sharedRedis, async (s) => bullmqEngine(s), jobs),
-      contender('hero (redis-server)', 'hero', sharedRedis, heroEngine, jobs),
+      contender('hero (redis-server)', 'hero', sharedRedis, (s) => heroEngine(s), jobs),
+      contender('hero producer (redis-server)', 'hero', sharedRedis, (s) => heroEngine(s, 'producer'), jobs),
     ];
     const probe = await startHeroDb().catch(() => undefined);
     if (probe) {
       await probe.stop();
-      out.push(contender('hero (hero_db)', 'hero', startHeroDb, heroEngine, jobs));
+      out.push(contender('hero (hero_db)', 'hero', startHeroDb, (s) => heroEngine(s), jobs));
       out.push(contender('bullmq (hero_db)', 'hero', startHeroDb, async (s) => bullmqEngine(s), jobs));
     }
     return out;

@@ -5,7 +5,7 @@ import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
 import { scanOptions } from './keys.js';
-import { E, cursorArg, intArg, lookup } from './util.js';
+import { E, cursorArg, intArg, lookup, removeMembers } from './util.js';
 
 type Hash = Map<string, string>;
 
@@ -71,21 +71,7 @@ function hmget(c: Session, argv: string[], r: Reply): void {
 }
 
 function hdel(c: Session, argv: string[], r: Reply): void {
-  const key = argv[1]!;
-  const e = lookup(c, key, 'hash', r);
-  if (e === null) return;
-  if (e === undefined) {
-    r.int(0);
-    return;
-  }
-  const h = e.v as Hash;
-  let n = 0;
-  for (let i = 2; i < argv.length; i++) if (h.delete(argv[i]!)) n++;
-  if (n > 0) {
-    if (h.size === 0) c.db.remove(key, e);
-    c.touch(key);
-  }
-  r.int(n);
+  removeMembers<Hash>(c, argv, r, 'hash', (v, m) => v.delete(m));
 }
 
 function hlen(c: Session, argv: string[], r: Reply): void {

@@ -3,7 +3,7 @@ import { parseInt64 } from '../numbers.js';
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
 import { randomPick, scanCollection } from './hashes.js';
-import { E, cursorArg, intArg, lookup } from './util.js';
+import { E, cursorArg, intArg, lookup, removeMembers } from './util.js';
 
 type SetV = Set<string>;
 
@@ -29,21 +29,7 @@ function sadd(c: Session, argv: string[], r: Reply): void {
 }
 
 function srem(c: Session, argv: string[], r: Reply): void {
-  const key = argv[1]!;
-  const e = lookup(c, key, 'set', r);
-  if (e === null) return;
-  if (e === undefined) {
-    r.int(0);
-    return;
-  }
-  const s = e.v as SetV;
-  let n = 0;
-  for (let i = 2; i < argv.length; i++) if (s.delete(argv[i]!)) n++;
-  if (n > 0) {
-    if (s.size === 0) c.db.remove(key, e);
-    c.touch(key);
-  }
-  r.int(n);
+  removeMembers<SetV>(c, argv, r, 'set', (v, m) => v.delete(m));
 }
 
 function smembers(c: Session, argv: string[], r: Reply): void {

@@ -44,6 +44,34 @@ export function lookup(c: Session, key: string, kind: Kind, r: Reply): Entry | u
   return e;
 }
 
+/**
+ * HDEL, SREM, ZREM: removes the members named from argument 2 on with `remove`, drops the key
+ * once it is empty, and replies the number removed.
+ */
+export function removeMembers<T extends { readonly size: number }>(
+  c: Session,
+  argv: string[],
+  r: Reply,
+  kind: Kind,
+  remove: (v: T, member: string) => boolean,
+): void {
+  const key = argv[1]!;
+  const e = lookup(c, key, kind, r);
+  if (e === null) return;
+  if (e === undefined) {
+    r.int(0);
+    return;
+  }
+  const v = e.v as unknown as T;
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) if (remove(v, argv[i]!)) n++;
+  if (n > 0) {
+    if (v.size === 0) c.db.remove(key, e);
+    c.touch(key);
+  }
+  r.int(n);
+}
+
 /** Parses an int64 argument or writes the "not an integer" error. */
 export function intArg(s: string, r: Reply, msg: string = E.NOTINT): number | null {
   const v = parseInt64(s);

@@ -5,7 +5,7 @@ import type { Session } from '../session.js';
 import { ZSet, parseLexBound, type LexBound, type ZEntry } from '../zset.js';
 import { randomPick, scanCollection } from './hashes.js';
 import { mpopArgs } from './lists.js';
-import { E, cursorArg, intArg, lookup, normRange, timeoutArg } from './util.js';
+import { E, cursorArg, intArg, lookup, removeMembers, normRange, timeoutArg } from './util.js';
 
 function read(c: Session, key: string, r: Reply): ZSet | null | undefined {
   const e = lookup(c, key, 'zset', r);
@@ -114,21 +114,7 @@ function zincrby(c: Session, argv: string[], r: Reply): void {
 }
 
 function zrem(c: Session, argv: string[], r: Reply): void {
-  const key = argv[1]!;
-  const e = lookup(c, key, 'zset', r);
-  if (e === null) return;
-  if (e === undefined) {
-    r.int(0);
-    return;
-  }
-  const z = e.v as ZSet;
-  let n = 0;
-  for (let i = 2; i < argv.length; i++) if (z.remove(argv[i]!)) n++;
-  if (n > 0) {
-    if (z.size === 0) c.db.remove(key, e);
-    c.touch(key);
-  }
-  r.int(n);
+  removeMembers<ZSet>(c, argv, r, 'zset', (v, m) => v.remove(m));
 }
 
 function zcard(c: Session, argv: string[], r: Reply): void {

@@ -66,6 +66,20 @@ function writeStreamSummary(r: Reply, s: Stream, first: StreamEntry | undefined)
   r.bulk(idStr(first?.id ?? MIN_ID));
 }
 
+/** Every argument from `from` on as an entry id, or null after replying the error. */
+function parseIds(argv: string[], from: number, r: Reply): StreamId[] | null {
+  const ids: StreamId[] = [];
+  for (let i = from; i < argv.length; i++) {
+    const id = parseId(argv[i]!, 0);
+    if (id === null) {
+      r.error(BAD_ID);
+      return null;
+    }
+    ids.push(id);
+  }
+  return ids;
+}
+
 function countArg(s: string, r: Reply): number | null {
   const v = parseInt64(s);
   if (v === null) {
@@ -272,15 +286,8 @@ function xrangeGeneric(rev: boolean) {
 }
 
 function xdel(c: Session, argv: string[], r: Reply): void {
-  const ids: StreamId[] = [];
-  for (let i = 2; i < argv.length; i++) {
-    const id = parseId(argv[i]!, 0);
-    if (id === null) {
-      r.error(BAD_ID);
-      return;
-    }
-    ids.push(id);
-  }
+  const ids = parseIds(argv, 2, r);
+  if (ids === null) return;
   const e = lookupStream(c, argv[1]!, r);
   if (e === null) return;
   let n = 0;
@@ -593,15 +600,8 @@ function groupOf(c: Session, key: string, group: string, r: Reply): { s: Stream;
 }
 
 function xack(c: Session, argv: string[], r: Reply): void {
-  const ids: StreamId[] = [];
-  for (let i = 3; i < argv.length; i++) {
-    const id = parseId(argv[i]!, 0);
-    if (id === null) {
-      r.error(BAD_ID);
-      return;
-    }
-    ids.push(id);
-  }
+  const ids = parseIds(argv, 3, r);
+  if (ids === null) return;
   const e = lookupStream(c, argv[1]!, r);
   if (e === null) return;
   const g = e?.v.groups.get(argv[2]!);

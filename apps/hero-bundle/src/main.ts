@@ -71,9 +71,10 @@ function selfCommand(role: string): string[] {
   return ['/usr/bin/env', role, process.execPath, ...script];
 }
 
-function fail(err: unknown, code: number): void {
+/** One line on stderr (`<prefix>: ` names the service when there is one) and the exit code. */
+function fail(err: unknown, code: number, prefix = ''): void {
   const msg = toHeroError(err).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
-  process.stderr.write(`hero_bundle: ${msg}\n`);
+  process.stderr.write(`hero_bundle: ${prefix}${msg}\n`);
   process.exitCode = code;
 }
 
@@ -137,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
     statuses = await orchestrator.start();
   } catch (err) {
     const service = (err as { service?: string }).service;
-    return fail(service ? Object.assign(toHeroError(err), { message: `${service}: ${toHeroError(err).message}` }) : err, EXIT_USAGE);
+    return fail(err, EXIT_USAGE, service ? `${service}: ` : '');
   }
   if (signals === 0) {
     root.info({ services: statuses.map((s) => ({ service: s.service, state: s.state, sockets: s.ready?.sockets, tcp: s.ready?.tcp })), ready_ms: Math.round(performance.now() - t0) }, 'hero_bundle ready');

@@ -159,7 +159,6 @@ export class Orchestrator {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       for (const entry of [...this.running].reverse()) {
-        if (entry.status.state === 'failed' && entry.ac.signal.aborted) continue;
         entry.status.state = 'stopping';
         entry.ac.abort();
         let timer: NodeJS.Timeout | undefined;

@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { processesWithMarker } from '@hero/smoke';
 
 /** The repository root (this file is tools/multinode/src/node.ts). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -88,23 +89,6 @@ function waitForLine(child: ChildProcess, msg: string, what: string, tail: strin
       if (!found) reject(new Error(`${what} exited (${code ?? signal}) before "${msg}"\n${tail.join('\n')}`));
     });
   });
-}
-
-/** PIDs of live processes whose environment holds `marker`. */
-export async function processesWithMarker(marker: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const env = await fs.readFile(`/proc/${entry}/environ`, 'latin1');
-      if (!env.includes(marker)) continue;
-      const stat = await fs.readFile(`/proc/${entry}/stat`, 'latin1');
-      if (!/\) Z /.test(stat)) found.push(Number(entry));
-    } catch {
-      /* gone, or not ours */
-    }
-  }
-  return found;
 }
 
 export class HeroNode {

@@ -72,7 +72,7 @@ function waitForLog(child: ChildProcess, msg: string, timeoutMs: number): Promis
 }
 
 /** PIDs of live processes whose environment holds `marker`. */
-async function processesWithMarker(marker: string): Promise<number[]> {
+export async function processesWithMarker(marker: string): Promise<number[]> {
   const found: number[] = [];
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;

@@ -275,7 +275,12 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
         secrets.authorize(p.secret, 'jobs', call);
         await withRedis(async () => {
           const job = await store.get(p.job_id);
-          if (job.status === 'started') await store.redis.lpush(d.k.stopQueue(job.runner), job.id);
+          if (job.status === 'started') {
+            // straight to the instance running it: once the hash is gone nobody else can route it
+            const worker = await store.redis.hget(d.k.job(job.id), 'worker');
+            const queue = worker ? d.k.instanceStopQueue(job.runner, worker) : d.k.stopQueue(job.runner);
+            await store.redis.multi().lpush(queue, job.id).expire(queue, 3600).exec();
+          }
           await store.delete(job);
         });
         return null;

@@ -109,8 +109,16 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     const m = cmd.multi();
     m.set(k.alive(name, instance), String(t), 'PX', heartbeatMs * 3 + 500);
     m.sadd(k.instances, instanceMember(name, instance));
-    await exec(m);
+    // a backstop for stop requests lost on the way (a job deleted before its stop was routed):
+    // a running job whose hash is gone or marked stop_requested is aborted
+    const ids = [...active.keys()];
+    for (const id of ids) m.hmget(k.job(id), 'status', 'stop_requested');
+    const res = (await exec(m)) as unknown[];
     lastBeat = t;
+    ids.forEach((id, i) => {
+      const [status, stop] = res[2 + i] as [string | null, string | null];
+      if (status === null || stop) active.get(id)?.ac.abort('stopped' satisfies AbortReason);
+    });
   }
 
   async function runJob(id: string, taken_: Record<string, string> | undefined): Promise<void> {
@@ -184,7 +192,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
       if (lapsed || status === 'stopped') {
         const mine = (await cmd.lrem(processing, 1, id)) > 0 && (await cmd.exists(key)) === 1;
         if (!mine) {
-          log?.warn({ job: id }, 'job was taken back while it ran; its outcome is dropped');
+          log?.warn({ job: id }, 'job was deleted or taken back while it ran; its outcome is dropped');
           return;
         }
         await store.finish(id, status, out);

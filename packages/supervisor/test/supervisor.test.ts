@@ -323,6 +323,12 @@ describe.each(backends)('supervisor on $name', (backend) => {
       const r = inspect(redis.url);
       expect(await r.exists(`hero:job:${j3}`, `hero:reply:${j3}`)).toBe(0);
       expect(await r.zscore('hero:jobs', j3)).toBeNull();
+      // a running job whose hash vanished without any stop request is aborted by the heartbeat
+      const j4 = await c.createJob({ runner: 'multi', payload: '4' }, { start: true });
+      await until(async () => (await c.jobStatus(j4)).status === 'started', 20_000, 'fourth job started');
+      await r.del(`hero:job:${j4}`);
+      await until(async () => a.active + b.active === 0, 20_000, 'runners idle after the hash vanished');
+      expect(await r.exists(`hero:job:${j4}`)).toBe(0);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { ConflictError, NotFoundError } from '@hero/core';
+import type { NewJob } from './job-input.js';
 import type { Keys } from './keys.js';
 import { FINAL_STATUSES, type Job, type JobResult, type JobStatus, type JobStatusInfo } from './types.js';
 
@@ -57,13 +58,14 @@ export function statusInfo(job: Job): JobStatusInfo {
   return out;
 }
 
-interface PendingCreate {
-  job: Omit<Job, 'status' | 'attempts' | 'created_at' | 'updated_at'>;
-  key: string;
-  iso: string;
-  ms: number;
+interface NewEntry {
+  job: NewJob;
   status: JobStatus;
-  dispatch: boolean;
+  /** Set by the write. */
+  iso?: string;
+}
+
+interface PendingCreate extends NewEntry {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -77,30 +79,85 @@ export class JobStore {
   ) {}
 
   /** Stores a new job (status `created`, or `dispatched` and queued when `dispatch`). */
-  async create(job: Omit<Job, 'status' | 'attempts' | 'created_at' | 'updated_at'>, dispatch: boolean, fresh = false): Promise<Job> {
-    const key = this.k.job(job.id);
+  async create(job: NewJob, dispatch: boolean, fresh = false): Promise<Job> {
     // `fresh`: the id was just generated here, so it cannot exist yet
-    if (!fresh && (await this.redis.exists(key))) throw new ConflictError(`job ${job.id} already exists`);
-    const now = new Date();
-    const iso = now.toISOString();
+    if (!fresh && (await this.redis.exists(this.k.job(job.id)))) throw new ConflictError(`job ${job.id} already exists`);
     const status: JobStatus = dispatch ? 'dispatched' : 'created';
+    const entry: PendingCreate = { job, status, resolve: () => {}, reject: () => {} };
     await new Promise<void>((resolve, reject) => {
-      this.pending.push({ job, key, iso, ms: now.getTime(), status, dispatch, resolve, reject });
+      entry.resolve = resolve;
+      entry.reject = reject;
+      this.pending.push(entry);
       if (this.pending.length === 1) setImmediate(() => void this.flushCreates());
     });
+    const iso = entry.iso!;
     return { ...job, created_at: iso, updated_at: iso, status, attempts: 0 };
   }
 
-  /** Creates waiting in this tick, written in one MULTI (a JSON-RPC batch becomes one round trip). */
+  /**
+   * Stores many new jobs in one round trip (their ids must be new: generated or checked).
+   * Throws the first error; with scripts nothing is written then.
+   */
+  async createMany(jobs: readonly NewJob[], dispatch: boolean): Promise<void> {
+    if (jobs.length === 0) return;
+    const status: JobStatus = dispatch ? 'dispatched' : 'created';
+    const errors = await this.write(jobs.map((job) => ({ job, status })));
+    const err = errors.find((e) => e);
+    if (err) throw err;
+  }
+
+  /** Creates waiting in this tick, written together (a JSON-RPC batch becomes one round trip). */
   private pending: PendingCreate[] = [];
+
+  /** Set by `useScripts` when the server runs Lua: a write becomes one script call. */
+  private addScript = false;
+
+  /**
+   * Creates go out as one script call per write when the server runs Lua scripts (one command
+   * instead of three per job); otherwise as one MULTI. Returns whether scripts are used.
+   */
+  async useScripts(): Promise<boolean> {
+    try {
+      const ok = await this.redis.eval('return 1', 0);
+      if (ok !== 1) return false;
+    } catch {
+      return false;
+    }
+    if (!('heroAddJobs' in this.redis)) this.redis.defineCommand('heroAddJobs', { numberOfKeys: 1, lua: ADD_JOBS });
+    this.addScript = true;
+    return true;
+  }
 
   private async flushCreates(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
+    let errors: (Error | undefined)[];
+    try {
+      errors = await this.write(batch);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => (errors[i] ? p.reject(errors[i]) : p.resolve()));
+  }
+
+  /** Writes new jobs: hash, index entry, queue entry. Per-job errors (a whole-write failure throws). */
+  private async write(batch: readonly NewEntry[]): Promise<(Error | undefined)[]> {
+    const now = new Date();
+    const iso = now.toISOString();
+    const ms = now.getTime();
+    for (const e of batch) e.iso = iso;
+    if (this.addScript) {
+      const args: string[] = [this.k.job(''), this.k.workQueue(''), String(ms), iso];
+      for (const { job, status } of batch) {
+        args.push(job.id, job.caller_id, job.context_id, job.payload, job.runner, job.executor, String(job.timeout), JSON.stringify(job.env_vars), status);
+      }
+      await (this.redis as unknown as { heroAddJobs(index: string, ...args: string[]): Promise<unknown> }).heroAddJobs(this.k.jobIndex, ...args);
+      return batch.map(() => undefined);
+    }
     const m = this.redis.multi();
-    for (const p of batch) {
-      const { job } = p;
-      m.hset(p.key, {
+    for (const { job, status } of batch) {
+      m.hset(this.k.job(job.id), {
         id: job.id,
         caller_id: job.caller_id,
         context_id: job.context_id,
@@ -109,30 +166,23 @@ export class JobStore {
         executor: job.executor,
         timeout: String(job.timeout),
         env_vars: JSON.stringify(job.env_vars),
-        created_at: p.iso,
-        updated_at: p.iso,
-        status: p.status,
+        created_at: iso,
+        updated_at: iso,
+        status,
         attempts: '0',
       });
-      m.zadd(this.k.jobIndex, p.ms, job.id);
-      if (p.dispatch) m.rpush(this.k.workQueue(job.runner), job.id);
+      m.zadd(this.k.jobIndex, ms, job.id);
+      if (status === 'dispatched') m.rpush(this.k.workQueue(job.runner), job.id);
     }
-    let res: [Error | null, unknown][] | null;
-    try {
-      res = await m.exec();
-      if (!res) throw new Error('transaction aborted');
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
-    }
+    const res = await m.exec();
+    if (!res) throw new Error('transaction aborted');
     let at = 0;
-    for (const p of batch) {
-      const n = p.dispatch ? 3 : 2;
+    return batch.map(({ status }) => {
+      const n = status === 'dispatched' ? 3 : 2;
       const err = res.slice(at, at + n).find(([e]) => e)?.[0];
       at += n;
-      if (err) p.reject(err);
-      else p.resolve();
-    }
+      return err ?? undefined;
+    });
   }
 
   async get(id: string): Promise<Job> {
@@ -220,3 +270,28 @@ export async function exec(m: ReturnType<Redis['multi']>): Promise<unknown[]> {
   }
   return out;
 }
+
+// Stores a tick's new jobs: hash, index entry and (for dispatched ones) the runner's queue.
+// Key types are checked first so a bad key fails the call before anything is written.
+const ADD_JOBS = `
+local index, prefix, qprefix, ms, iso = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local t = redis.call('TYPE', index)['ok']
+if t ~= 'none' and t ~= 'zset' then return redis.error_reply('WRONGTYPE ' .. index .. ' is not a sorted set') end
+local seen = {}
+for i = 5, #ARGV, 9 do
+  local q = qprefix .. ARGV[i + 4]
+  if not seen[q] then
+    seen[q] = true
+    local qt = redis.call('TYPE', q)['ok']
+    if qt ~= 'none' and qt ~= 'list' then return redis.error_reply('WRONGTYPE ' .. q .. ' is not a list') end
+  end
+end
+for i = 5, #ARGV, 9 do
+  local id, status = ARGV[i], ARGV[i + 8]
+  redis.call('HSET', prefix .. id, 'id', id, 'caller_id', ARGV[i + 1], 'context_id', ARGV[i + 2], 'payload', ARGV[i + 3],
+    'runner', ARGV[i + 4], 'executor', ARGV[i + 5], 'timeout', ARGV[i + 6], 'env_vars', ARGV[i + 7],
+    'created_at', iso, 'updated_at', iso, 'status', status, 'attempts', '0')
+  redis.call('ZADD', index, ms, id)
+  if status == 'dispatched' then redis.call('RPUSH', qprefix .. ARGV[i + 4], id) end
+end
+return 1`;

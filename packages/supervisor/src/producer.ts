@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { HeroError, NotFoundError } from '@hero/core';
+import { ConflictError, HeroError, NotFoundError } from '@hero/core';
 import { newJob } from './job-input.js';
 import { jobInputSchema } from './job-schema.js';
 import { JobStore } from './job-store.js';
@@ -15,6 +15,8 @@ export interface ProducerOptions {
   defaultTimeout?: number;
   maxPayloadBytes?: number;
   connectTimeoutMs?: number;
+  /** Use Lua scripts where the server runs them (default true). */
+  scripts?: boolean;
 }
 
 /** Adds jobs straight into the supervisors' Redis, in the layout they read. */
@@ -35,6 +37,7 @@ export async function createProducer(opts: ProducerOptions): Promise<Producer> {
   await connectRedis(redis, where, opts.connectTimeoutMs ?? 5000);
   const k = keys(opts.namespace ?? 'hero');
   const store = new JobStore(redis, k, 3600);
+  if (opts.scripts !== false) await store.useScripts();
   const known = new Set<string>();
   const limits = { maxPayloadBytes: opts.maxPayloadBytes ?? 1024 * 1024, defaultTimeout: opts.defaultTimeout ?? 300 };
   return {
@@ -53,8 +56,21 @@ export async function createProducer(opts: ProducerOptions): Promise<Producer> {
           if ((await redis.hexists(k.runners, runner)) !== 1) throw new NotFoundError(`unknown runner ${runner}`);
           known.add(runner);
         }
-        const created = await Promise.all(prepared.map((p) => store.create(p.job, start, p.fresh)));
-        return created.map((j) => j.id);
+        // ids given by the caller must be new (generated ones are)
+        const given = prepared.filter((p) => !p.fresh).map((p) => p.job.id);
+        if (new Set(given).size !== given.length) throw new ConflictError('the same job id is given twice');
+        if (given.length) {
+          const n = await redis.exists(...given.map((id) => k.job(id)));
+          if (n > 0) {
+            const taken = await Promise.all(given.map(async (id) => ((await redis.exists(k.job(id))) ? id : '')));
+            throw new ConflictError(`job ${taken.find((id) => id)} already exists`);
+          }
+        }
+        await store.createMany(
+          prepared.map((p) => p.job),
+          start,
+        );
+        return prepared.map((p) => p.job.id);
       });
     },
     async close() {

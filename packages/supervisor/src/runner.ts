@@ -64,7 +64,9 @@ export interface Runner {
 export type AbortReason = 'stopped' | 'timeout' | 'shutdown';
 
 interface Active {
-  ac: AbortController;
+  /** Aborts the job once (later calls are ignored): rejects its run and aborts its signal. */
+  abort(reason: AbortReason): void;
+  reason?: AbortReason;
   timer?: NodeJS.Timeout;
 }
 
@@ -117,7 +119,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     lastBeat = t;
     ids.forEach((id, i) => {
       const [status, stop] = res[2 + i] as [string | null, string | null];
-      if (status === null || stop) active.get(id)?.ac.abort('stopped' satisfies AbortReason);
+      if (status === null || stop) active.get(id)?.abort('stopped');
     });
   }
 
@@ -152,23 +154,47 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     }
     job.status = 'started';
     job.attempts += 1;
-    const ac = new AbortController();
-    const entry: Active = { ac };
+    // the AbortController is made only when the handler reads `signal` (most never do)
+    let ac: AbortController | undefined;
+    const entry: Active = { abort: () => {} };
+    const ctx: JobContext = {
+      instance,
+      get signal() {
+        if (!ac) {
+          ac = new AbortController();
+          if (entry.reason) ac.abort(entry.reason);
+        }
+        return ac.signal;
+      },
+    };
+    const outcome = new Promise<unknown>((resolve, reject) => {
+      entry.abort = (reason) => {
+        if (entry.reason) return;
+        entry.reason = reason;
+        reject(new AbortError(reason));
+        ac?.abort(reason);
+      };
+      try {
+        // not resolve(promise): that would lock the outcome to the handler and ignore aborts
+        const v = opts.handler(job, ctx);
+        if (v && typeof (v as PromiseLike<unknown>).then === 'function') (v as PromiseLike<unknown>).then(resolve, reject);
+        else resolve(v);
+      } catch (err) {
+        reject(err);
+      }
+    });
     active.set(id, entry);
     if (job.timeout > 0) {
-      entry.timer = setTimeout(() => ac.abort('timeout' satisfies AbortReason), job.timeout * 1000);
+      entry.timer = setTimeout(() => entry.abort('timeout'), job.timeout * 1000);
     }
-    const aborted = new Promise<never>((_, reject) => {
-      ac.signal.addEventListener('abort', () => reject(new AbortError(ac.signal.reason as AbortReason)), { once: true });
-    });
     let status: JobStatus;
     let out: { result?: string; error?: string };
     try {
-      const value = await Promise.race([Promise.resolve().then(() => opts.handler(job, { signal: ac.signal, instance })), aborted]);
+      const value = await outcome;
       status = 'finished';
       out = { result: typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value) };
     } catch (err) {
-      const reason = err instanceof AbortError ? err.reason : ac.signal.aborted ? (ac.signal.reason as AbortReason) : undefined;
+      const reason = err instanceof AbortError ? err.reason : entry.reason;
       if (reason === 'timeout') {
         status = 'timeout';
         out = { error: `timed out after ${job.timeout} s` };
@@ -184,7 +210,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
       }
     }
     clearTimeout(entry.timer);
-    if (ac.signal.aborted && ac.signal.reason === 'shutdown') return;
+    if (entry.reason === 'shutdown') return;
     try {
       // Our heartbeat may have lapsed (a supervisor may have given the job to another
       // instance), or the job was deleted: only write if the job is still ours.
@@ -299,7 +325,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
         const [from, id] = got;
         const a = active.get(id);
         if (a) {
-          a.ac.abort('stopped' satisfies AbortReason);
+          a.abort('stopped');
           continue;
         }
         if (taken.has(id)) {
@@ -381,7 +407,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
       }
       for (const a of active.values()) {
         clearTimeout(a.timer);
-        a.ac.abort('shutdown' satisfies AbortReason);
+        a.abort('shutdown');
       }
       try {
         await giveBack();

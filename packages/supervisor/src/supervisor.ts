@@ -106,6 +106,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   }
 
   const store = new JobStore(redis, k, config.reply_ttl_secs);
+  await store.useScripts();
   const secrets = new Secrets({ admin: config.admin_secrets, user: config.user_secrets, register: config.register_secrets }, redis, k);
   const waiters = new Waiters(sub, store, k.doneChannel);
   const reaper = new Reaper(redis, k, store, { maxAttempts: config.max_attempts, ns: config.namespace, logger: log });

@@ -74,11 +74,25 @@ describe.each(backends)('supervisor on $name', (backend) => {
       expect(await c.jobResult(ids[0]!, 20)).toEqual({ success: 'one' });
       expect(await c.jobResult(ids[1]!, 20)).toEqual({ success: 'two' });
       const r = inspect(redis.url);
-      const before = await r.dbsize();
+      // what a producer writes: job hashes, the index, the queue (runner heartbeat keys come and go)
+      const written = async () => [(await r.keys('hero:job:*')).sort(), await r.zcard('hero:jobs'), await r.llen('hero:work_queue:fast')];
+      const before = await written();
       await expect(producer.add([{ runner: 'fast', payload: 'x' }, { runner: 'nobody', payload: 'x' }])).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
       await expect(producer.add([{ runner: 'fast' } as never])).rejects.toMatchObject({ code: 'HERO_INVALID' });
       await expect(producer.add([{ runner: 'fast', payload: 'x'.repeat(2 * 1024 * 1024) }])).rejects.toMatchObject({ code: 'HERO_TOO_LARGE' });
-      expect(await r.dbsize()).toBe(before);
+      // ids given by the caller: taken or repeated ones are conflicts, nothing written
+      await expect(producer.add([{ id: 'mine-1', runner: 'fast', payload: 'x' }, { id: ids[0]!, runner: 'fast', payload: 'x' }])).rejects.toMatchObject({ code: 'HERO_CONFLICT' });
+      await expect(producer.add([{ id: 'mine-2', runner: 'fast', payload: 'x' }, { id: 'mine-2', runner: 'fast', payload: 'x' }])).rejects.toMatchObject({ code: 'HERO_CONFLICT' });
+      expect(await written()).toEqual(before);
+      // a queue key of the wrong type fails the whole add before anything is written
+      await r.set('hero:work_queue:odd', 'not a list');
+      await sv.client(REGISTER).registerRunner('odd');
+      await expect(producer.add([{ runner: 'fast', payload: 'x' }, { runner: 'odd', payload: 'x' }], { start: true })).rejects.toThrow(/WRONGTYPE/);
+      expect(await written()).toEqual(before);
+      await r.del('hero:work_queue:odd');
+      // given ids are kept
+      expect(await producer.add([{ id: 'mine-3', runner: 'fast', payload: 'printf three' }], { start: true })).toEqual(['mine-3']);
+      expect(await c.jobResult('mine-3', 20)).toEqual({ success: 'three' });
     } finally {
       await producer.close();
     }
@@ -290,6 +304,27 @@ describe.each(backends)('supervisor on $name', (backend) => {
       await c.stopJob(hang);
       expect(await c.jobResult(hang, 20)).toEqual({ error: 'stopped' });
       await expect(c.createJobs([{ runner: 'plain', payload: 'ok' }, { runner: 'ghost', payload: 'x' }])).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('stops and times out jobs whose handler never looks at its signal', async () => {
+    const dir = await tempDir();
+    const redis = await backend.start(dir);
+    const sv = await startSupervisor(redis.url);
+    const c = sv.client(USER);
+    await sv.client(REGISTER).registerRunner('deaf');
+    const runner = createRunner({ name: 'deaf', redis: redis.url, concurrency: 2, handler: () => new Promise(() => {}) });
+    await runner.ready;
+    try {
+      const slow = await c.createJob({ runner: 'deaf', payload: 'x', timeout: 1 }, { start: true });
+      const stuck = await c.createJob({ runner: 'deaf', payload: 'y' }, { start: true });
+      await until(async () => (await c.jobStatus(stuck)).status === 'started', 20_000, 'started');
+      await c.stopJob(stuck);
+      expect(await c.jobResult(stuck, 20)).toEqual({ error: 'stopped' });
+      expect(await c.jobResult(slow, 20)).toEqual({ error: 'timed out after 1 s' });
+      await until(() => runner.active === 0, 20_000, 'runner idle');
     } finally {
       await runner.close();
     }

@@ -32,4 +32,5 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) {
 const mod = (await import(`./suites/${name}.ts`)) as { suite: Suite };
 process.stderr.write(`${mod.suite.name}: ${mod.suite.description}\n`);
 const result = await runSuite(mod.suite, { rounds, args });
-process.stdout.write(`\n### ${mod.suite.name} (${result.rounds} rounds, medians)\n\n${result.table}\n`);
+// exit once the table is out: a third-party client (PM2's, say) may keep handles open after teardown
+process.stdout.write(`\n### ${mod.suite.name} (${result.rounds} rounds, medians)\n\n${result.table}\n`, () => process.exit(0));

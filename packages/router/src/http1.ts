@@ -114,17 +114,21 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   while (pos < head.length) {
     let end = head.indexOf('\r\n', pos);
     if (end === -1) end = head.length;
-    const h = head.slice(pos, end);
-    pos = end + 2;
-    const colon = h.indexOf(':');
-    if (colon <= 0) return 400;
-    const name = h.slice(0, colon);
+    const colon = head.indexOf(':', pos);
+    if (colon <= pos || colon > end) return 400;
+    const name = head.slice(pos, colon);
     // no whitespace before the colon, no obs-fold, no bare CR/LF (request smuggling)
     if (!isToken(name)) return 400;
-    const value = h.slice(colon + 1).trim();
+    const value = head.slice(colon + 1, end).trim();
+    pos = end + 2;
     if (!isValueOk(value)) return 400;
-    const lower = name.toLowerCase();
-    switch (lower) {
+    // only names of these lengths are looked at: others pass without being lower-cased
+    const len = name.length;
+    if (len > 19 || len < 2 || len === 3 || len === 5 || len === 6 || len === 8 || len === 9 || len === 11 || len === 12) {
+      headers.push(name, value);
+      continue;
+    }
+    switch (name.toLowerCase()) {
       case 'content-length': {
         if (!/^\d{1,15}$/.test(value)) return 400;
         const n = Number(value);
@@ -244,15 +248,20 @@ export interface ResponseHead {
 export function parseResponseHead(head: string): ResponseHead | undefined {
   let eol = head.indexOf('\r\n');
   if (eol === -1) eol = head.length;
-  const line = head.slice(0, eol);
-  if (!line.startsWith('HTTP/1.') || (line.charCodeAt(12) !== 32 && line.length !== 12)) return undefined;
-  const status = Number(line.slice(9, 12));
+  if (eol < 12 || !head.startsWith('HTTP/1.') || (head.charCodeAt(12) !== 32 && eol !== 12)) return undefined;
+  const status = Number(head.slice(9, 12));
   if (!Number.isInteger(status) || status < 100 || status > 999) return undefined;
   if (status === 101) return { status, head: head, contentLength: -1, chunked: false, close: false };
-  let out = line.charCodeAt(7) === 49 ? line : `HTTP/1.1${line.slice(8)}`;
+  const http10 = head.charCodeAt(7) === 48;
+  // kept header lines are not copied one by one: while nothing was dropped in between, the
+  // head is a prefix of what came (Node answers with Connection and Keep-Alive last)
+  let out: string | undefined;
+  /** End of the kept prefix of `head` while `out` is undefined. */
+  let kept = eol;
+  let dropped = false;
   let contentLength = -1;
   let chunked = false;
-  let close = line.charCodeAt(7) === 48;
+  let close = http10;
   let extra: string[] | undefined;
   let pos = eol + 2;
   while (pos < head.length) {
@@ -282,13 +291,18 @@ export function parseResponseHead(head: string): ResponseHead | undefined {
             else if (t !== 'upgrade') (extra ??= []).push(t);
           }
         }
+        dropped = true;
         pos = end + 2;
         continue;
       }
     }
-    out += '\r\n' + head.slice(pos, end);
+    if (out !== undefined) out += '\r\n' + head.slice(pos, end);
+    else if (!dropped) kept = end;
+    else out = head.slice(0, kept) + '\r\n' + head.slice(pos, end);
     pos = end + 2;
   }
+  if (out === undefined) out = kept === head.length ? head : head.slice(0, kept);
+  if (head.charCodeAt(7) !== 49) out = `HTTP/1.1${out.slice(8)}`;
   if (chunked) {
     contentLength = -1;
     out += '\r\nTransfer-Encoding: chunked';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Bus, type Envelope, type OutRecord } from './bus.js';
+import { Bus, inboundJson, toInbound, type Envelope, type OutRecord } from './bus.js';
 
 const limits = { maxQueueMessages: 3, maxQueueBytes: 100, maxTotalBytes: 150, messageTtlMs: 1000, maxRecords: 10 };
 
@@ -80,5 +80,16 @@ describe('Bus', () => {
     expect(await p).toBeNull();
     bus.deliver(env('1'));
     expect(bus.stats().messages).toBe(1);
+  });
+
+  it('serialises a message exactly as JSON.stringify(toInbound(env))', () => {
+    const base = { ...env('0123456789abcdef'), seq: 1, expiresAt: 0 } as Envelope;
+    const cases: Envelope[] = [
+      base,
+      { ...base, topic: 'dA==', topicKey: 't' },
+      { ...base, srcIp: '400::"x' },
+      { ...base, srcPk: undefined as unknown as string },
+    ];
+    for (const e of cases) expect(inboundJson({ ...e })).toBe(JSON.stringify(toInbound(e)));
   });
 });

@@ -40,6 +40,8 @@ export interface Envelope {
   record: OutRecord | undefined;
   seq: number;
   expiresAt: number;
+  /** Wire JSON of the message, made once when first popped or peeked. */
+  json?: string;
 }
 
 export interface BusLimits {
@@ -82,6 +84,35 @@ export function toInbound(env: Envelope): InboundMessage {
   return m;
 }
 
+/** JSON text of the few address strings in use (node IPs and keys), kept once made. */
+const quoted = new Map<string, string>();
+
+function quote(s: string): string {
+  let q = quoted.get(s);
+  if (q === undefined) {
+    q = JSON.stringify(s);
+    if (quoted.size >= 1024) quoted.clear();
+    quoted.set(s, q);
+  }
+  return q;
+}
+
+/**
+ * Wire JSON of an envelope (the same text as `JSON.stringify(toInbound(env))`), made once
+ * however often the message is peeked.
+ */
+export function inboundJson(env: Envelope): string {
+  if (env.json !== undefined) return env.json;
+  const { srcIp, srcPk, dstIp, dstPk, topic } = env;
+  // fields of a message pulled from an upstream daemon may be missing: the generic way then
+  if (typeof srcIp !== 'string' || typeof srcPk !== 'string' || typeof dstIp !== 'string' || typeof dstPk !== 'string') {
+    return (env.json = JSON.stringify(toInbound(env)));
+  }
+  return (env.json =
+    `{"id":${JSON.stringify(env.id)},"srcIp":${quote(srcIp)},"srcPk":${quote(srcPk)},"dstIp":${quote(dstIp)},"dstPk":${quote(dstPk)}` +
+    `${topic === undefined ? '' : `,"topic":${quote(topic)}`},"payload":${JSON.stringify(env.payload)}}`);
+}
+
 /** Wire form of a record. */
 export function toStatus(r: OutRecord): MessageStatusResponse {
   return { dst: r.dst, state: r.state, created: r.created, deadline: r.deadline, msgLen: r.msgLen };
@@ -117,8 +148,9 @@ export class Bus {
 
   /** Remembers a sender-side record, dropping the oldest beyond the cap. */
   addRecord(id: string, r: OutRecord): void {
-    if (!this.records.has(id)) this.recordOrder.push(id);
+    const size = this.records.size;
     this.records.set(id, r);
+    if (this.records.size !== size) this.recordOrder.push(id);
     while (this.records.size > this.limits.maxRecords) this.records.delete(this.recordOrder.shift()!);
   }
 
@@ -239,27 +271,44 @@ export class Bus {
     if (now) return Promise.resolve(now);
     if (timeoutMs <= 0 || this.closed || signal?.aborted) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const w: Waiter = {
-        prefix,
-        peek,
-        resolve: (env) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          resolve(env);
-        },
-      };
-      const drop = () => {
-        const i = this.waiters.indexOf(w);
-        if (i !== -1) {
-          this.waiters.splice(i, 1);
-          w.resolve(null);
-        }
-      };
-      const onAbort = () => drop();
-      const timer = setTimeout(drop, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(w);
+      const cancel = this.wait(prefix, peek, timeoutMs, (env) => {
+        // the listener goes with the wait: a caller may reuse one signal for many pops
+        signal?.removeEventListener('abort', cancel);
+        resolve(env);
+      });
+      signal?.addEventListener('abort', cancel, { once: true });
     });
+  }
+
+  /**
+   * Waits up to `timeoutMs` (> 0) for a message matching `prefix` (call {@link take} first):
+   * `done` is called exactly once, synchronously from the push that delivers the message (so
+   * its answer can leave with the push's), or with null on timeout, cancel or close (at once
+   * when the bus is closed). Returns the cancel function.
+   */
+  wait(prefix: string | undefined, peek: boolean, timeoutMs: number, done: (env: Envelope | null) => void): () => void {
+    if (this.closed) {
+      done(null);
+      return () => {};
+    }
+    const w: Waiter = {
+      prefix,
+      peek,
+      resolve: (env) => {
+        clearTimeout(timer);
+        done(env);
+      },
+    };
+    const cancel = () => {
+      const i = this.waiters.indexOf(w);
+      if (i !== -1) {
+        this.waiters.splice(i, 1);
+        w.resolve(null);
+      }
+    };
+    const timer = setTimeout(cancel, timeoutMs);
+    this.waiters.push(w);
+    return cancel;
   }
 
   /** Waits up to `timeoutMs` for a reply to message `id`; undefined on timeout. */

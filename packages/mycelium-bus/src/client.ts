@@ -123,6 +123,12 @@ export interface MyceliumClientOptions extends RpcClientOptions {
    * for an http(s) URL (which may be a real Mycelium daemon).
    */
   transport?: 'http' | 'ws';
+  /**
+   * WebSocket transport only: calls made in the same tick that cannot wait on the server (all
+   * but long polls and pushes with a reply timeout) go out as one JSON-RPC batch frame, and
+   * come back as one array — like ioredis' auto-pipelining. Off by default.
+   */
+  autoBatch?: boolean;
 }
 
 interface Caller {
@@ -186,9 +192,11 @@ export class MyceliumClient {
 
   constructor(target: string, options: MyceliumClientOptions = {}) {
     this.target = target;
-    const { transport, ...rest } = options;
+    const { transport, autoBatch, ...rest } = options;
     const ws = transport ? transport === 'ws' : !/^https?:\/\//.test(target);
-    this.rpc = ws ? new WsRpcClient(target, rest.timeoutMs) : new RpcClient(target, rest);
+    this.rpc = ws
+      ? new WsRpcClient(target, { ...(rest.timeoutMs === undefined ? {} : { timeoutMs: rest.timeoutMs }), autoBatch: autoBatch ?? false })
+      : new RpcClient(target, rest);
   }
 
   // ----- messages -----

@@ -23,6 +23,7 @@ import { restRoutes } from './rest.js';
 import { MessageService, MAX_TOPIC_BYTES } from './service.js';
 import { TopicRules } from './topics.js';
 import { redactUrl, Upstream } from './upstream.js';
+import { createFastPath } from './ws-fast.js';
 import { createWsRpc } from './ws-server.js';
 
 export { configSchema, type Config } from './config.js';
@@ -153,7 +154,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       drainMs: 2000,
       onUpgrade: ws.onUpgrade,
     });
-    ws.bind(rpc);
+    ws.bind(rpc, createFastPath(svc, logger));
     listeners.push(rpc);
     if (config.rest_tcp) {
       listeners.push(

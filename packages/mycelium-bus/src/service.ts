@@ -46,6 +46,13 @@ export interface ServiceOptions {
   logger: Logger | undefined;
 }
 
+/** What `pushMessage` did: the id, and the reply when one was awaited and came. */
+export interface PushResult {
+  id: string;
+  reply?: InboundMessage;
+  timedOut: boolean;
+}
+
 interface Target {
   local: boolean;
   ip: string;
@@ -64,6 +71,9 @@ export function topicKey(b64: string, rpcCode: number): string {
   return bytes.toString('latin1');
 }
 
+/** Distinct topics whose keys are remembered; a hot loop pushes and pops the same few. */
+const TOPIC_CACHE = 256;
+
 function keyToBase64(key: string): string {
   return Buffer.from(key, 'latin1').toString('base64');
 }
@@ -73,6 +83,8 @@ export class MessageService {
   private readonly ownSubnet: Subnet;
   /** Keys of senders seen, by overlay IP, for `getPublicKeyFromIp`. */
   private readonly knownKeys = new Map<string, string>();
+  /** Valid base64 topics already decoded to their keys. */
+  private readonly topicKeys = new Map<string, string>();
 
   constructor(options: ServiceOptions) {
     this.o = options;
@@ -99,6 +111,16 @@ export class MessageService {
     return { local: subnetContains(this.ownSubnet, ipBytes), ip: formatIpv6(ipBytes), ipBytes };
   }
 
+  /** {@link topicKey} with the few topics in use remembered (only valid ones are kept). */
+  private keyOf(b64: string, rpcCode: number): string {
+    const hit = this.topicKeys.get(b64);
+    if (hit !== undefined) return hit;
+    const key = topicKey(b64, rpcCode);
+    if (this.topicKeys.size >= TOPIC_CACHE) this.topicKeys.clear();
+    this.topicKeys.set(b64, key);
+    return key;
+  }
+
   private noRoute(ip: string): HeroError {
     return new HeroError('HERO_NO_ROUTE', `no route to ${ip}: not this node and no upstream Mycelium configured`, {
       rpcCode: CODES.pushFailed,
@@ -108,7 +130,7 @@ export class MessageService {
   /** Checks size limits of a push body; returns the topic key. */
   private checkBody(body: PushMessageBody): string {
     const topic = body.topic ?? undefined;
-    const key = topic === undefined ? '' : topicKey(topic, CODES.pushFailed);
+    const key = topic === undefined ? '' : this.keyOf(topic, CODES.pushFailed);
     const len = base64Length(body.payload);
     if (len > this.o.maxMessageBytes) {
       throw new HeroError('HERO_TOO_LARGE', `payload of ${len} bytes exceeds the limit of ${this.o.maxMessageBytes} bytes`, {
@@ -120,41 +142,23 @@ export class MessageService {
 
   /**
    * `pushMessage`: delivers or forwards the message; with `replyTimeout` waits for the reply.
-   * `timedOut` is true when a reply was awaited and none came (REST answers 408).
+   * `timedOut` is true when a reply was awaited and none came (REST answers 408). A local push
+   * that waits for nothing completes synchronously (bad input throws).
    */
-  async pushMessage(
-    body: PushMessageBody,
-    replyTimeout: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<{ id: string; reply?: InboundMessage; timedOut: boolean }> {
+  pushMessage(body: PushMessageBody, replyTimeout: number | undefined, signal?: AbortSignal): PushResult | Promise<PushResult> {
     const key = this.checkBody(body);
     const t = this.target(body.dst);
-    if (!t.local) {
-      const up = this.o.upstream;
-      if (!up) throw this.noRoute(t.ip);
-      const clean: PushMessageBody = { dst: body.dst, payload: body.payload };
-      if (body.topic) clean.topic = body.topic;
-      const r = await up.push(clean, replyTimeout, signal);
-      const now = Math.floor(Date.now() / 1000);
-      this.o.bus.addRecord(r.id, {
-        dst: t.ip,
-        state: 'pending',
-        created: now,
-        deadline: now + Math.ceil(this.o.bus.limits.messageTtlMs / 1000),
-        msgLen: base64Length(body.payload),
-        upstream: true,
-      });
-      return r;
-    }
+    if (!t.local) return this.pushUpstream(body, t, replyTimeout, signal);
     const id = newMessageId();
     const nowMs = Date.now();
     const created = Math.floor(nowMs / 1000);
+    const msgLen = base64Length(body.payload);
     const record: OutRecord = {
       dst: t.ip,
       state: 'pending',
       created,
       deadline: created + Math.ceil(this.o.bus.limits.messageTtlMs / 1000),
-      msgLen: base64Length(body.payload),
+      msgLen,
     };
     const me = this.o.identity;
     const env: Omit<Envelope, 'seq' | 'expiresAt'> = {
@@ -166,7 +170,7 @@ export class MessageService {
       topicKey: key,
       topic: key === '' ? undefined : body.topic!,
       payload: body.payload,
-      size: record.msgLen + key.length,
+      size: msgLen + key.length,
       record,
     };
     const waiting = replyTimeout !== undefined && replyTimeout > 0 ? this.o.bus.waitReply(id, replyTimeout * 1000, signal) : undefined;
@@ -177,9 +181,26 @@ export class MessageService {
       throw err;
     }
     this.o.bus.addRecord(id, record);
-    if (replyTimeout === undefined) return { id, timedOut: false };
-    const reply = waiting ? await waiting : undefined;
-    return reply ? { id, reply, timedOut: false } : { id, timedOut: true };
+    if (!waiting) return replyTimeout === undefined ? { id, timedOut: false } : { id, timedOut: true };
+    return waiting.then((reply) => (reply ? { id, reply, timedOut: false } : { id, timedOut: true }));
+  }
+
+  private async pushUpstream(body: PushMessageBody, t: Target, replyTimeout: number | undefined, signal?: AbortSignal): Promise<PushResult> {
+    const up = this.o.upstream;
+    if (!up) throw this.noRoute(t.ip);
+    const clean: PushMessageBody = { dst: body.dst, payload: body.payload };
+    if (body.topic) clean.topic = body.topic;
+    const r = await up.push(clean, replyTimeout, signal);
+    const now = Math.floor(Date.now() / 1000);
+    this.o.bus.addRecord(r.id, {
+      dst: t.ip,
+      state: 'pending',
+      created: now,
+      deadline: now + Math.ceil(this.o.bus.limits.messageTtlMs / 1000),
+      msgLen: base64Length(body.payload),
+      upstream: true,
+    });
+    return r;
   }
 
   /** Topic rules and forward sockets, then the inbox. Replies skip the rules. */
@@ -228,13 +249,20 @@ export class MessageService {
 
   /** `popMessage`: the oldest message whose topic starts with `topic` (base64), waiting up to `timeout` s. */
   async popMessage(peek: boolean, timeout: number, topic: string | undefined, signal?: AbortSignal): Promise<InboundMessage | null> {
-    const prefix = topic === undefined ? undefined : topicKey(topic, CODES.popInvalidTopic);
-    const env = await this.o.bus.pop(prefix, peek, timeout * 1000, signal);
+    const env = await this.o.bus.pop(this.popPrefix(topic), peek, timeout * 1000, signal);
     return env ? toInbound(env) : null;
   }
 
-  /** `pushMessageReply`: straight to a waiting sender, else delivered like a message. */
-  async pushMessageReply(id: string, body: PushMessageBody): Promise<boolean> {
+  /** Topic key of a `popMessage` filter (base64); throws the daemon's -32013 when invalid. */
+  popPrefix(topic: string | undefined): string | undefined {
+    return topic === undefined ? undefined : this.keyOf(topic, CODES.popInvalidTopic);
+  }
+
+  /**
+   * `pushMessageReply`: straight to a waiting sender, else delivered like a message. Completes
+   * synchronously unless the reply goes to the upstream daemon.
+   */
+  pushMessageReply(id: string, body: PushMessageBody): boolean | Promise<boolean> {
     if (!isMessageId(id)) throw invalid(`message id must be 16 hex characters (got ${JSON.stringify(id)})`, CODES.replyInvalidId);
     const mid = id.toLowerCase();
     const key = this.checkBody(body);
@@ -258,8 +286,7 @@ export class MessageService {
       if (!up) throw this.noRoute(t.ip);
       const clean: PushMessageBody = { dst: body.dst, payload: body.payload };
       if (body.topic) clean.topic = body.topic;
-      await up.reply(mid, clean);
-      return true;
+      return up.reply(mid, clean).then(() => true);
     }
     // nobody waits: the reply lands in the inbox like any message (as Mycelium does)
     this.accept(

@@ -5,14 +5,45 @@
 import { HeroError, RpcError, UnavailableError, type CallOptions } from '@hero/core';
 import type { JsonRpcResponse } from '@hero/core';
 import type WebSocketType from 'ws';
+import { mayWait } from './may-wait.js';
 import { send } from './ws-send.js';
 
-interface Pending {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout | undefined;
-  method: string;
+/** One call in flight. A class rather than closures: the hot path makes one per call. */
+class Pending {
+  timer: NodeJS.Timeout | undefined = undefined;
+  /** Date.now() after which the sweep fails the call (0: none, or a timer of its own). */
+  deadline = 0;
+  method = '';
+  timeoutMs = 0;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  constructor(
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
+
+  /** Clears the timer and the abort listener (a caller may reuse one signal for many calls). */
+  settle(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+  }
 }
+
+export interface WsRpcClientOptions {
+  /** Default call timeout in ms (30 s). */
+  timeoutMs?: number;
+  /**
+   * Send the calls made in the same tick that cannot wait on the server as one JSON-RPC batch
+   * (array) frame. Long polls and pushes awaiting a reply always go alone, so a batch answer is
+   * never held back by a wait.
+   */
+  autoBatch?: boolean;
+}
+
+/** Timeouts at least this long are checked by a periodic sweep instead of a timer per call. */
+const SWEPT_MS = 2000;
+/** How often the sweep runs: a swept timeout fires up to this much late. */
+const SWEEP_EVERY_MS = 250;
 
 /** `ws+unix:<socket>:/rpc` for a socket path, `ws(s)://…/rpc` for an http(s) base URL. */
 export function wsUrlOf(target: string): string {
@@ -28,10 +59,19 @@ export class WsRpcClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private readonly autoBatch: boolean;
+  /** Frames made in this tick, written together at its end: calls that may wait go alone... */
+  private singles: string[] = [];
+  /** ...and, with autoBatch, the others as one batch. */
+  private batch: string[] = [];
+  private outWs: WebSocketType | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(target: string, timeoutMs = 30_000) {
+  constructor(target: string, options: WsRpcClientOptions | number = {}) {
+    const o = typeof options === 'number' ? { timeoutMs: options } : options;
     this.url = wsUrlOf(target);
-    this.timeoutMs = timeoutMs;
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.autoBatch = o.autoBatch ?? false;
   }
 
   private connect(): Promise<WebSocketType> {
@@ -81,10 +121,11 @@ export class WsRpcClient {
       const p = this.pending.get(r.id);
       if (!p) continue;
       this.pending.delete(r.id);
+      p.settle();
       if ('error' in r) p.reject(new RpcError(r.error));
       else p.resolve(r.result);
     }
-    this.idle();
+    if (this.pending.size === 0) this.idle();
   }
 
   private socketOf(ws: WebSocketType | undefined): { ref(): void; unref(): void } | undefined {
@@ -99,59 +140,115 @@ export class WsRpcClient {
   private failAll(err: Error): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) p.reject(err);
+    for (const p of all) {
+      p.settle();
+      p.reject(err);
+    }
   }
 
   /** Calls `method`; rejects with RpcError, UnavailableError or HERO_TIMEOUT. */
-  async call<T = unknown>(method: string, params?: unknown, opts: CallOptions = {}): Promise<T> {
-    if (this.closed) throw new UnavailableError('client is closed');
+  call<T = unknown>(method: string, params?: unknown, opts: CallOptions = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new UnavailableError('client is closed'));
     const signal = opts.signal;
-    if (signal?.aborted) throw signal.reason as Error;
-    const ws = await this.connect();
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    // an open connection is used at once: no extra promise turn per call
+    const ws = this.ws;
+    if (ws && ws.readyState === 1) return this.send<T>(ws, method, params, opts);
+    return this.connect().then((c) => this.send<T>(c, method, params, opts));
+  }
+
+  private send<T>(ws: WebSocketType, method: string, params: unknown, opts: CallOptions): Promise<T> {
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const id = this.nextId++;
     const timeout = opts.timeoutMs ?? this.timeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      // every way out clears the timer and the abort listener (a caller may reuse one signal
-      // for thousands of calls)
-      const settle = () => {
-        if (p.timer) clearTimeout(p.timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const p: Pending = {
-        resolve: (v) => {
-          settle();
-          resolve(v as T);
-        },
-        reject: (e) => {
-          settle();
-          reject(e);
-        },
-        timer: undefined,
-        method,
-      };
-      const onAbort = () => {
-        if (!this.pending.delete(id)) return;
-        p.reject(signal!.reason as Error);
-        // tell the server, so an abandoned long poll cannot swallow a message
-        if (ws.readyState === 1) send(ws, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }));
-        this.idle();
-      };
-      if (timeout > 0) {
-        p.timer = setTimeout(() => {
-          this.pending.delete(id);
-          this.idle();
-          p.reject(new HeroError('HERO_TIMEOUT', `${this.url}: no reply to ${method} within ${timeout} ms`));
-        }, timeout);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, p);
-      this.socketOf(ws)?.ref();
-      send(ws, JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }));
+    let p!: Pending;
+    const done = new Promise<T>((resolve, reject) => {
+      p = new Pending(resolve as (v: unknown) => void, reject);
     });
+    if (timeout >= SWEPT_MS) {
+      // long safety-net timeouts (the default 30 s, long polls plus slack) share one sweep
+      p.deadline = Date.now() + timeout;
+      p.method = method;
+      p.timeoutMs = timeout;
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
+    } else if (timeout > 0) {
+      p.timer = setTimeout(() => this.expire(id, method, timeout), timeout);
+    }
+    if (signal) {
+      p.signal = signal;
+      p.onAbort = () => this.abort(ws, id);
+      signal.addEventListener('abort', p.onAbort, { once: true });
+    }
+    // the first call in flight keeps the process alive until its answer
+    if (this.pending.size === 0) this.socketOf(ws)?.ref();
+    this.pending.set(id, p);
+    const frame =
+      params === undefined
+        ? `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)}}`
+        : `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
+    const b = this.autoBatch && !mayWait(method, params);
+    this.queue(ws, frame, b);
+    return done;
+  }
+
+  /** Adds a frame to this tick's output; the first one schedules the write. */
+  private queue(ws: WebSocketType, frame: string, batched: boolean): void {
+    if (this.outWs !== ws) {
+      this.flush();
+      this.outWs = ws;
+      // after this tick's promise continuations, which may add more calls
+      process.nextTick(() => this.flush());
+    }
+    (batched ? this.batch : this.singles).push(frame);
+  }
+
+  /** Writes this tick's frames at once: one socket write however many calls were made. */
+  private flush(): void {
+    const ws = this.outWs;
+    if (!ws) return;
+    const { singles, batch } = this;
+    this.outWs = undefined;
+    this.singles = [];
+    this.batch = [];
+    // a lost connection fails the calls through its 'close'
+    if (ws.readyState !== 1) return;
+    // the batch first: pushes in it feed the long polls among the singles, which then need
+    // not wait
+    if (batch.length === 1) send(ws, batch[0]!);
+    else if (batch.length > 1) send(ws, `[${batch.join(',')}]`);
+    for (const f of singles) send(ws, f);
+  }
+
+  private expire(id: number, method: string, timeout: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.idle();
+    p.settle();
+    p.reject(new HeroError('HERO_TIMEOUT', `${this.url}: no reply to ${method} within ${timeout} ms`));
+  }
+
+  /** Fails the swept calls past their deadline. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) if (p.deadline !== 0 && p.deadline <= now) this.expire(id, p.method, p.timeoutMs);
+  }
+
+  private abort(ws: WebSocketType, id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.settle();
+    p.reject(p.signal!.reason as Error);
+    // tell the server, so an abandoned long poll cannot swallow a message
+    if (ws.readyState === 1) send(ws, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }));
+    this.idle();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     const ws = this.ws ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
     if (!ws || ws.readyState === 3) return;
     await new Promise<void>((resolve) => {

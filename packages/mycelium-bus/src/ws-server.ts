@@ -6,6 +6,8 @@ import type http from 'node:http';
 import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RpcHandler } from '@hero/core';
+import { mayWait } from './may-wait.js';
+import { isFastCall, type FastConn, type FastPath } from './ws-fast.js';
 import { send } from './ws-send.js';
 
 const PATHS = new Set(['/', '/rpc', '/ws']);
@@ -13,19 +15,10 @@ const PATHS = new Set(['/', '/rpc', '/ws']);
 /** Notification that cancels one call of the same connection: `{"method":"$/cancelRequest","params":{"id":…}}`. */
 export const CANCEL = '$/cancelRequest';
 
-/** Calls that can block for a while: long polls and pushes awaiting a reply. */
-function mayWait(call: Record<string, unknown>): boolean {
-  if (call.method === 'popMessage') return true;
-  if (call.method !== 'pushMessage') return false;
-  const p = call.params;
-  if (Array.isArray(p)) return p[1] !== undefined && p[1] !== null;
-  return typeof p === 'object' && p !== null && (p as Record<string, unknown>).reply_timeout != null;
-}
-
 export interface WsRpc {
   onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void;
-  /** Set once the RPC handler exists. */
-  bind(handler: RpcHandler): void;
+  /** Set once the RPC handler exists; `fast` serves the hot calls without the generic dispatch. */
+  bind(handler: RpcHandler, fast?: FastPath): void;
   close(): void;
 }
 
@@ -33,10 +26,11 @@ export interface WsRpc {
 export function createWsRpc(maxPayload: number): WsRpc {
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, skipUTF8Validation: true });
   let rpc: RpcHandler | undefined;
+  let fast: FastPath | undefined;
 
   const serve = (ws: WebSocket, req: http.IncomingMessage) => {
     const ac = new AbortController();
-    const calls = new Map<string | number, AbortController>();
+    const calls = new Map<string | number, { abort(): void }>();
     const transport = (req.socket as net.Socket).remoteFamily ? 'tcp' : 'unix';
     ws.on('close', () => {
       ac.abort();
@@ -44,6 +38,28 @@ export function createWsRpc(maxPayload: number): WsRpc {
       calls.clear();
     });
     ws.on('error', () => ws.terminate());
+    const conn: FastConn = {
+      wait(id) {
+        const own = new AbortController();
+        calls.set(id, own);
+        if (ac.signal.aborted) own.abort();
+        return own.signal;
+      },
+      onCancel(id, cancel) {
+        if (ac.signal.aborted) cancel();
+        else calls.set(id, { abort: cancel });
+      },
+      done(id) {
+        calls.delete(id);
+      },
+      answer(out) {
+        if (ws.readyState === ws.OPEN) send(ws, out);
+      },
+    };
+    const answer = conn.answer;
+    const answerLater = (out: Promise<string>) => {
+      out.then(answer, () => ws.terminate());
+    };
     ws.on('message', (data, isBinary) => {
       let msg: unknown;
       try {
@@ -58,8 +74,24 @@ export function createWsRpc(maxPayload: number): WsRpc {
         if (typeof id === 'number' || typeof id === 'string') calls.get(id)?.abort();
         return;
       }
+      if (fast) {
+        if (one) {
+          if (isFastCall(one)) {
+            const out = fast(one, conn, true);
+            if (typeof out === 'string') answer(out);
+            else if (out) answerLater(out);
+            return;
+          }
+        } else if (Array.isArray(msg) && msg.length > 0 && msg.every(isFastCall)) {
+          // a batch of hot calls: one array answer once every call is done (JSON-RPC 2.0)
+          const outs = msg.map((m) => fast!(m, conn));
+          if (outs.every((o) => typeof o === 'string')) answer(`[${outs.join(',')}]`);
+          else answerLater(Promise.all(outs as (string | Promise<string>)[]).then((all) => `[${all.join(',')}]`));
+          return;
+        }
+      }
       // a call that can wait gets its own signal so a client can cancel it alone
-      const callId = one && (typeof one.id === 'number' || typeof one.id === 'string') && mayWait(one) ? one.id : undefined;
+      const callId = one && (typeof one.id === 'number' || typeof one.id === 'string') && mayWait(one.method, one.params) ? one.id : undefined;
       let signal = ac.signal;
       if (callId !== undefined) {
         const own = new AbortController();
@@ -91,8 +123,9 @@ export function createWsRpc(maxPayload: number): WsRpc {
       }
       wss.handleUpgrade(req, socket, head, (ws) => serve(ws, req));
     },
-    bind(handler) {
+    bind(handler, fastPath) {
       rpc = handler;
+      fast = fastPath;
     },
     close() {
       // answers already produced still go out; then the connections end

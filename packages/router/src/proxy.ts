@@ -144,7 +144,6 @@ class Exchange {
 
   start(): void {
     const e = this.engine;
-    e.inflight.add(this);
     if (e.idleTimeoutMs > 0) this.lastActivity = Date.now();
     let pending = this.conn.buf;
     this.conn.buf = undefined;
@@ -233,16 +232,17 @@ class Exchange {
     this.resHeadBuf = undefined;
     const res = parseResponseHead(buf.toString('latin1', 0, idx));
     if (!res) return this.fail(502, `${this.entry.prefix} sent an invalid HTTP response`);
-    const rest = buf.subarray(idx + 4);
+    const from = idx + 4;
+    const restLen = buf.length - from;
     const client = this.conn.sock;
     if (res.status === 101) {
       if (this.req.upgrade === undefined) return this.fail(502, `${this.entry.prefix} switched protocols unasked`);
-      return this.tunnel(res, rest);
+      return this.tunnel(res, buf.subarray(from));
     }
     if (res.status < 200) {
       // 100 Continue, 103 Early Hints: pass on and keep waiting for the final answer
       client.write(res.head + '\r\n\r\n', 'latin1');
-      if (rest.length > 0) this.onUpData(rest);
+      if (restLen > 0) this.onUpData(buf.subarray(from));
       return;
     }
     this.headDone = true;
@@ -254,16 +254,16 @@ class Exchange {
     else this.untilClose = true;
     if (this.untilClose || !this.reqDone || this.engine.closing) this.conn.closeAfter = true;
     const head = this.conn.closeAfter ? `${res.head}\r\nConnection: close\r\n\r\n` : `${res.head}\r\n\r\n`;
-    if (!this.untilClose && !this.resScanner && rest.length === this.resRemaining && rest.length <= SMALL) {
+    if (!this.untilClose && !this.resScanner && restLen === this.resRemaining && restLen <= SMALL) {
       // the whole response is here: one write (latin1 keeps every byte as it is)
-      client.write(rest.length === 0 ? head : head + rest.toString('latin1'), 'latin1');
+      client.write(restLen === 0 ? head : head + buf.toString('latin1', from, buf.length), 'latin1');
       this.resRemaining = 0;
       this.responseDone();
       return;
     }
     client.cork();
     client.write(head, 'latin1');
-    if (rest.length > 0 || (!this.untilClose && !this.resScanner && this.resRemaining === 0)) this.relay(rest);
+    if (restLen > 0 || (!this.untilClose && !this.resScanner && this.resRemaining === 0)) this.relay(buf.subarray(from));
     client.uncork();
   }
 
@@ -308,7 +308,6 @@ class Exchange {
       if (this.upReusable && this.reqDone && !this.untilClose && !this.res!.close && !this.engine.closing) this.engine.release(up);
       else up.destroy();
     }
-    this.engine.inflight.delete(this);
     if (this.reqDone || this.conn.closeAfter) this.conn.afterExchange(this);
   }
 
@@ -336,14 +335,12 @@ class Exchange {
       return;
     }
     // the upstream died mid-body: the client must not take a truncated body for a whole one
-    this.engine.inflight.delete(this);
     this.resDone = true;
     this.conn.sock.destroy();
   }
 
   /** Answers the client with a JSON error (if nothing was sent yet) and closes both sides. */
   fail(status: number, message: string): void {
-    this.engine.inflight.delete(this);
     this.resDone = true;
     this.deadline = 0;
     const up = this.up;
@@ -361,7 +358,6 @@ class Exchange {
 
   /** Client went away mid-exchange. */
   abort(): void {
-    this.engine.inflight.delete(this);
     this.resDone = true;
     const up = this.up;
     this.up = undefined;
@@ -382,7 +378,6 @@ class Exchange {
     up.ex = undefined;
     this.resDone = true;
     this.deadline = 0;
-    this.engine.inflight.delete(this);
     const client = this.conn.sock;
     const upSock = up.sock;
     upSock.removeAllListeners('drain');
@@ -619,7 +614,6 @@ export class ProxyEngine {
   readonly proto: 'http' | 'https';
   readonly upstreamTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  readonly inflight = new Set<Exchange>();
   readonly conns = new Set<ClientConn>();
   closing = false;
   /** Read buffer shared by every upstream connection (see UpConn). */
@@ -698,7 +692,11 @@ export class ProxyEngine {
         if (c.idle && now - c.lastActive > this.clientTimeoutMs) c.sock.destroy();
       }
     }
-    for (const ex of this.inflight) {
+    // the exchanges in flight are the unanswered ones of the client connections (no set to
+    // keep up to date on every request)
+    for (const c of this.conns) {
+      const ex = c.ex;
+      if (ex === undefined || ex.resDone) continue;
       if (ex.deadline !== 0 && now > ex.deadline) ex.timeout();
       else if (this.idleTimeoutMs > 0 && now - ex.lastActivity > this.idleTimeoutMs) ex.fail(504, `${ex.entry.prefix} idle for ${this.idleTimeoutMs} ms`);
     }
@@ -712,11 +710,18 @@ export class ProxyEngine {
     }
   }
 
+  /** Exchanges still waiting for (or receiving) their response. */
+  private inFlight(): number {
+    let n = 0;
+    for (const c of this.conns) if (c.ex !== undefined && !c.ex.resDone) n++;
+    return n;
+  }
+
   /** Counters for router.health. */
   stats(): { clients: number; in_flight: number; idle_upstream: number } {
     let idle = 0;
     for (const entry of this.registry.entries()) idle += entry.pool.length;
-    return { clients: this.sockets.size, in_flight: this.inflight.size, idle_upstream: idle };
+    return { clients: this.sockets.size, in_flight: this.inFlight(), idle_upstream: idle };
   }
 
   /** Stops taking requests, lets in-flight exchanges finish within `drainMs`, then cuts everything. */
@@ -724,7 +729,7 @@ export class ProxyEngine {
     this.closing = true;
     for (const c of this.conns) if (c.idle) c.sock.end();
     const deadline = Date.now() + drainMs;
-    while (this.inflight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     clearInterval(this.sweep);
     for (const s of this.sockets) s.destroy();
     for (const c of this.conns) c.sock.destroy();

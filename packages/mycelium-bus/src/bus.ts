@@ -173,6 +173,14 @@ export class Bus {
       }
     }
     if (consumer === -1) this.checkRoom(env);
+    else if (!this.hasPeekerBefore(consumer, env.topicKey)) {
+      // the common hand-off: one popper takes it, nobody else is to see it
+      const w = this.waiters[consumer]!;
+      this.waiters.splice(consumer, 1);
+      if (env.record) env.record.state = 'read';
+      w.resolve(env);
+      return;
+    }
     const end = consumer === -1 ? this.waiters.length : consumer + 1;
     const served: Waiter[] = [];
     const kept: Waiter[] = [];
@@ -189,6 +197,14 @@ export class Bus {
       env.record.state = 'read';
     }
     for (const w of served) w.resolve(env);
+  }
+
+  private hasPeekerBefore(end: number, topicKey: string): boolean {
+    for (let i = 0; i < end; i++) {
+      const w = this.waiters[i]!;
+      if (w.peek && (w.prefix === undefined || topicKey.startsWith(w.prefix))) return true;
+    }
+    return false;
   }
 
   private checkRoom(env: Envelope): void {

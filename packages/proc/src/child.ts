@@ -57,8 +57,7 @@ export function resolveExecutable(exe: string, pathVar: string | undefined, cwd?
 /** A started child process and its whole group. */
 export class Child {
   readonly pid: number;
-  /** Start time (clock ticks after boot) — with the pid, identifies the process across restarts. */
-  readonly startTicks: number;
+  private ticks: number | undefined;
   readonly exited: Promise<ChildExit>;
   private exitInfo: ChildExit | undefined;
   private terminating: Promise<boolean> | undefined;
@@ -67,7 +66,6 @@ export class Child {
 
   private constructor(private readonly proc: ChildProcess) {
     this.pid = proc.pid!;
-    this.startTicks = readStat(this.pid)?.startTicks ?? 0;
     this.exited = new Promise((resolve) => {
       proc.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
@@ -117,6 +115,19 @@ export class Child {
         resolve(child);
       });
     });
+  }
+
+  /**
+   * Start time (clock ticks after boot) — with the pid, identifies the process across restarts.
+   * Read from /proc the first time it is asked for (when state is persisted), not on the start
+   * path; the pid cannot be reused before the exit is seen, so a live child's entry is its own.
+   */
+  get startTicks(): number {
+    if (this.ticks === undefined) {
+      if (this.done) return 0;
+      this.ticks = readStat(this.pid)?.startTicks ?? 0;
+    }
+    return this.ticks;
   }
 
   get exit(): ChildExit | undefined {

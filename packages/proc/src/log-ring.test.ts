@@ -11,6 +11,17 @@ describe('LogRing', () => {
     expect(r.tail(10, 4).map((l) => l.line)).toEqual(['l5']);
     expect(r.size).toBe(3);
   });
+  it('holds only the lines pushed until it is full, then wraps', () => {
+    const r = new LogRing(1000);
+    expect(r.size).toBe(0);
+    expect(r.all()).toEqual([]);
+    for (let i = 1; i <= 2; i++) r.push({ ts: String(i), stream: 'stdout', line: `l${i}` });
+    expect(r.size).toBe(2);
+    expect(r.tail(5).map((l) => l.line)).toEqual(['l1', 'l2']);
+    const small = new LogRing(2);
+    for (let i = 1; i <= 7; i++) small.push({ ts: String(i), stream: 'stderr', line: `l${i}` });
+    expect(small.all().map((l) => l.seq)).toEqual([6, 7]);
+  });
 });
 
 describe('LineSplitter', () => {

@@ -1,35 +1,39 @@
 import type { LogLine } from './client.js';
 
-/** A fixed-capacity ring of log lines with increasing sequence numbers. */
+/**
+ * A fixed-capacity ring of log lines with increasing sequence numbers. The array grows with
+ * the lines pushed up to the capacity, so a quiet service holds no preallocated slots.
+ */
 export class LogRing {
-  private readonly buf: (LogLine | undefined)[];
+  private readonly buf: LogLine[] = [];
+  /** Slot the next line overwrites once the ring is full. */
   private next = 0;
   /** Sequence number the next pushed line gets. */
   private seq = 1;
+  readonly capacity: number;
 
-  constructor(readonly capacity: number) {
-    this.buf = new Array<LogLine | undefined>(Math.max(1, capacity));
+  constructor(capacity: number) {
+    this.capacity = Math.max(1, capacity);
   }
 
   push(line: Omit<LogLine, 'seq'>): LogLine {
     const l: LogLine = { ...line, seq: this.seq++ };
-    this.buf[this.next] = l;
-    this.next = (this.next + 1) % this.buf.length;
+    if (this.buf.length < this.capacity) this.buf.push(l);
+    else {
+      this.buf[this.next] = l;
+      this.next = (this.next + 1) % this.capacity;
+    }
     return l;
   }
 
   /** Number of lines held. */
   get size(): number {
-    return Math.min(this.seq - 1, this.buf.length);
+    return this.buf.length;
   }
 
   /** Lines oldest first. */
   all(): LogLine[] {
-    const n = this.size;
-    const out: LogLine[] = [];
-    const start = (this.next - n + this.buf.length) % this.buf.length;
-    for (let i = 0; i < n; i++) out.push(this.buf[(start + i) % this.buf.length]!);
-    return out;
+    return this.next === 0 ? this.buf.slice() : [...this.buf.slice(this.next), ...this.buf.slice(0, this.next)];
   }
 
   /** The last `n` lines (after `afterSeq` when given), oldest first. */

@@ -512,7 +512,8 @@ export class ServiceManager {
   /** Creates or replaces a service definition (written to its TOML file). */
   async set(raw: Record<string, unknown>): Promise<ServiceDetailWire> {
     const def = validateService(raw, `"${String(raw.name)}"`);
-    const cycle = cycleThrough(this.graph(def), def.name);
+    // a service with no dependencies closes no cycle (the common case: skip the graph walk)
+    const cycle = def.after.length ? cycleThrough(this.graph(def), def.name) : undefined;
     if (cycle) throw new ConfigError(`invalid service "${def.name}"`, [`after: dependency cycle ${cycle.join(' → ')}`]);
     const problem = checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env: { ...this.o.baseEnv, ...def.env } });
     if (problem) throw new ConfigError(`invalid service "${def.name}"`, [problem]);
@@ -526,6 +527,7 @@ export class ServiceManager {
     }
     let u = this.units.get(def.name);
     const created = !u;
+    const edgesChanged = def.after.length > 0 || (u !== undefined && u.def.after.length > 0);
     if (u) {
       u.def = def;
       u.raw = raw;
@@ -535,7 +537,7 @@ export class ServiceManager {
     } else {
       u = this.addUnit(def, raw, file);
     }
-    this.recomputeCycles();
+    if (edgesChanged) this.recomputeCycles();
     this.o.logger?.info({ service: def.name, created }, 'service defined');
     if (created && def.autostart) return { ...(await this.detail(u.name)), status: await this.start(def.name) };
     this.scheduleEvaluate();

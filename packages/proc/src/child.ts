@@ -173,10 +173,11 @@ function pidGone(pid: number): boolean {
 export async function terminateTree(leader: number, sig: NodeJS.Signals, timeoutMs: number, mainDone: () => boolean): Promise<boolean> {
   // fast path: the main process is gone and left nobody behind in its group
   if (mainDone() && groupGone(leader)) return false;
-  // processes that left the group (setsid) are found once through /proc and signalled by pid
+  // every member found through /proc is also signalled by pid: one that leaves the group (setsid)
+  // between the scan and the group signal is reached all the same
   const outside = new Set<number>();
   const scan = async () => {
-    for (const m of membersOf(await readProcTable(), leader, outside)) if (m.pgrp !== leader) outside.add(m.pid);
+    for (const m of membersOf(await readProcTable(0), leader, outside)) if (m.pid !== leader) outside.add(m.pid);
   };
   const remaining = async (full: boolean): Promise<boolean> => {
     for (const pid of outside) if (pidGone(pid)) outside.delete(pid);

@@ -45,6 +45,7 @@ export { method, type RpcMethod, type CallContext } from './rpc-method.js';
 export { buildOpenRpc, type ServiceInfo } from './openrpc.js';
 export {
   createRpcHandler,
+  rpcErrorObject,
   serveRpc,
   DEFAULT_BODY_LIMIT,
   type RpcHandler,

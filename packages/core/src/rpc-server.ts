@@ -43,7 +43,8 @@ export interface RpcHandler {
   openrpc(): Record<string, unknown>;
 }
 
-function errorObject(err: unknown, logger: Logger | undefined, method: string): JsonRpcErrorObject {
+/** The JSON-RPC error object of a handler's failure (internal errors are logged, never shown). */
+export function rpcErrorObject(err: unknown, logger: Logger | undefined, method: string): JsonRpcErrorObject {
   const he = toHeroError(err);
   if (he.code === 'HERO_INTERNAL') {
     logger?.error({ err, method }, 'rpc handler failed');
@@ -131,7 +132,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
         const result = await def.handler(parsed.data, call);
         return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
       } catch (err) {
-        return fail(id, errorObject(err, logger, name));
+        return fail(id, rpcErrorObject(err, logger, name));
       }
     };
     const res = await reply();

@@ -5,7 +5,7 @@
  * method) goes the generic way, so every validation error keeps its exact code and message.
  * Service errors are rendered as `@hero/core`'s RPC server renders them.
  */
-import { toHeroError, type RunContext } from '@hero/core';
+import { rpcErrorObject, type RunContext } from '@hero/core';
 import { isBase64 } from './base64.js';
 import { inboundJson } from './bus.js';
 import type { PushMessageBody } from './client.js';
@@ -89,14 +89,8 @@ function pushResult(idJson: string, r: PushResult): string {
 export function createFastPath(svc: MessageService, logger?: RunContext['logger']) {
   const bus = svc.bus;
 
-  const failure = (id: string | number, method: string, err: unknown): string => {
-    const he = toHeroError(err);
-    if (he.code === 'HERO_INTERNAL') {
-      logger?.error({ err, method }, 'rpc handler failed');
-      return JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: 'Internal error', data: { code: 'HERO_INTERNAL' } } });
-    }
-    return JSON.stringify({ jsonrpc: '2.0', id, error: { code: he.rpcCode, message: he.message, data: { code: he.code, ...he.data } } });
-  };
+  const failure = (id: string | number, method: string, err: unknown): string =>
+    JSON.stringify({ jsonrpc: '2.0', id, error: rpcErrorObject(err, logger, method) });
 
   const settle = (p: Promise<string>, m: Call, conn: FastConn, waited: boolean): Promise<string> => {
     const id = m.id as string | number;

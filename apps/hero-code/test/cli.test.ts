@@ -77,6 +77,7 @@ async function serve(agentCommand = 'cat') {
   return { dir, root, socketDir, child, exited, env: { HERO_SOCKET_DIR: socketDir } };
 }
 
+// Every CLI call is a fresh Node process loading TypeScript: on a loaded machine one takes seconds.
 describe('hero-code CLI', () => {
   it('serves, answers client commands and stops on SIGTERM', async () => {
     const s = await serve();
@@ -120,7 +121,7 @@ describe('hero-code CLI', () => {
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
     expect(await fs.readdir(path.join(s.socketDir, 'hero_code'))).toEqual([]);
-  });
+  }, 120_000);
 
   it('exits 2 on usage and configuration errors and 1 when the service is down', async () => {
     const dir = await tempDir();
@@ -134,7 +135,7 @@ describe('hero-code CLI', () => {
     const down = await cli(['repos', '--socket-dir', path.join(dir, 'none')]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^error: cannot reach /);
-  });
+  }, 60_000);
 
   it('prompt --wait runs the agent through a real hero_proc and prints its output', async () => {
     const s = await serve('echo "agent:"; cat');
@@ -160,5 +161,5 @@ describe('hero-code CLI', () => {
     const hist = await cli(['session', 'history', 'w'], s.env);
     expect(hist.stdout).toContain('#1 succeeded (exit 0)');
     expect(hist.stdout).toContain('hello agent');
-  });
+  }, 120_000);
 });

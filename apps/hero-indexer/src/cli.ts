@@ -175,8 +175,8 @@ program
       await c.info(db); // fail early on an unknown index
       const progress = new Progress(size, o.progress && size >= 1 << 20);
       const input = fs.createReadStream(file);
+      // bytes of the lines handed over so far: the stream itself reads ahead of the batches sent
       let bytes = 0;
-      input.on('data', (chunk) => (bytes += chunk.length));
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
       let batch: Record<string, unknown>[] = [];
       let added = 0;
@@ -203,6 +203,7 @@ program
       try {
         for await (const line of lines) {
           lineNo++;
+          bytes += Buffer.byteLength(line) + 1;
           if (line.trim() === '') continue;
           let doc: unknown;
           try {

@@ -262,6 +262,8 @@ const PAGE = `<!doctype html>
   // ---- sessions ---------------------------------------------------------------------
   let session = null;
   let poll = null;
+  // the prompt the status line reports on, until it ends
+  let watching = null;
   async function loadSessions() {
     const r = await rpc('session.list');
     const list = $('ses-list');
@@ -294,6 +296,11 @@ const PAGE = `<!doctype html>
       }
       h.appendChild(box);
     }
+    const w = watching && watching.session === id ? s.history.find((e) => e.seq === watching.seq) : undefined;
+    if (w && TERMINAL.includes(w.state)) {
+      watching = null;
+      status('prompt #' + w.seq + ' ' + w.state + (w.exit_code !== null ? ' (exit ' + w.exit_code + ')' : ''), w.state !== 'succeeded');
+    }
     await loadSessions();
     clearTimeout(poll);
     if (s.history.some((e) => !TERMINAL.includes(e.state))) poll = setTimeout(() => { if (session === id) openSession(id).catch(fail); }, 1000);
@@ -313,6 +320,7 @@ const PAGE = `<!doctype html>
       const r = await rpc('session.prompt', { session, prompt: text });
       $('prompt').value = '';
       status('prompt #' + r.seq + ' running as job ' + r.job_id);
+      watching = { session, seq: r.seq };
       await openSession(session);
     } catch (e) { fail(e); } finally { $('send').disabled = false; }
   };

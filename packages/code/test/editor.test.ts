@@ -139,6 +139,7 @@ describe('editor UI', () => {
     expect(out).toContain('stub agent says:');
     expect(out).toContain('# Alpha');
     expect(out).toContain('Summarise the project');
+    await expect.poll(() => page.textContent('#status')).toBe('prompt #1 succeeded (exit 0)');
 
     // create a new file from the editor, then type into it and save
     page.once('dialog', (d) => void d.accept('alpha/notes/todo.md'));
@@ -164,5 +165,5 @@ describe('editor UI', () => {
       return t.value.slice(t.selectionStart, t.selectionEnd);
     })).toBe('print("beta")');
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -31,6 +31,7 @@ async function startProc(dir: string): Promise<{ socket: string; client: ProcCli
   return { socket, client };
 }
 
+// Each test waits up to 60 s for a job on a loaded machine: the test timeout leaves room for that.
 describe('prompts as real hero_proc jobs', () => {
   it('runs a stub agent script and lands its output in the session history', async () => {
     const dir = await tempDir();
@@ -60,7 +61,7 @@ describe('prompts as real hero_proc jobs', () => {
     const job = await proc.client.jobGet(r.job_id);
     expect(job).toMatchObject({ id: r.job_id, state: 'succeeded', exit_code: 0 });
     expect(job.name).toBe(`hero_code:${s.id}`);
-  });
+  }, 120_000);
 
   it('records a failing agent and a timed-out one', async () => {
     const dir = await tempDir();
@@ -84,7 +85,7 @@ describe('prompts as real hero_proc jobs', () => {
       return e && TERMINAL.includes(e.state) && e;
     }, 60_000);
     expect(timed.state).toBe('timeout');
-  });
+  }, 120_000);
 
   it('cancels a running prompt', async () => {
     const dir = await tempDir();
@@ -103,5 +104,5 @@ describe('prompts as real hero_proc jobs', () => {
     }, 60_000);
     expect(entry.state).toBe('cancelled');
     expect((await client.rpc.call('session.cancel', { session: s.id, seq: 1 }).catch((e: { code: string }) => e.code))).toBe('HERO_CONFLICT');
-  });
+  }, 120_000);
 });

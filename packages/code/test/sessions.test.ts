@@ -128,7 +128,9 @@ describe('sessions with a stub agent', () => {
 
   it('validates sessions and prompts', async () => {
     const { client } = await prepared();
-    expect((await rpcErr(client.sessionCreate({ name: 'x', repo: '../outside' }))).code).toBe('HERO_PATH_REFUSED');
+    for (const repo of ['../outside', 'alpha/../..', '/tmp', 'alpha\0', 'alpha/dir-out']) {
+      expect((await rpcErr(client.sessionCreate({ name: 'x', repo }))).code).toBe('HERO_PATH_REFUSED');
+    }
     expect((await rpcErr(client.sessionCreate({ name: 'x', repo: 'alpha/link-out' }))).code).toBe('HERO_PATH_REFUSED');
     expect((await rpcErr(client.sessionCreate({ name: 'x', repo: 'alpha/README.md' }))).code).toBe('HERO_PATH_REFUSED');
     expect((await rpcErr(client.sessionCreate({ name: 'x', repo: 'nope' }))).code).toBe('HERO_NOT_FOUND');

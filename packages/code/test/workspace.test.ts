@@ -191,8 +191,9 @@ describe('security: no file method leaves the root', () => {
 
   it.each(bad)('repo.tree refuses %s', async (_, p) => {
     const { client } = await startCode();
-    const err = await rpcErr(client.repoTree({ path: p.replace(/\/secret\.txt$/, '') }));
-    expect(['HERO_PATH_REFUSED']).toContain(err.code);
+    const dir = p.replace(/\/secret\.txt$/, '');
+    expect((await rpcErr(client.repoTree({ path: dir }))).code).toBe('HERO_PATH_REFUSED');
+    expect((await rpcErr(client.repoTree({ repo: dir }))).code).toBe('HERO_PATH_REFUSED');
   });
 
   it.each(bad)('file.search refuses %s', async (_, p) => {

@@ -67,6 +67,8 @@ describe('parseQuery', () => {
     ['title:', 6, /expected a value/],
     ['x:[1 TO 2', 9, /unterminated range/],
     ['x:[1 2]', 5, /expected "TO"/],
+    ['x:[1 TO', 7, /expected a range bound/],
+    ['x:[1 TOO 2]', 5, /expected "TO"/],
     ['a~9', 1, /fuzzy distance/],
     ['OR b', 0, /unexpected/],
     ['a^x', 1, /positive number/],

@@ -292,7 +292,9 @@ class Parser {
     this.skipWs();
     const from = this.readBound();
     this.skipWs();
-    if (!this.s.startsWith('TO', this.i) || !isSpace(this.s[this.i + 2])) this.fail('expected "TO" in range');
+    const afterTo = this.s[this.i + 2];
+    // `[1 TO` cut short is a missing bound (reported after TO), not a missing TO
+    if (!this.s.startsWith('TO', this.i) || (afterTo !== undefined && !isSpace(afterTo))) this.fail('expected "TO" in range');
     this.i += 2;
     this.skipWs();
     const to = this.readBound();

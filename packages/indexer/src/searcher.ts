@@ -303,15 +303,14 @@ export class Searcher {
       if (!Number.isFinite(n)) throw bad(v, 'a number');
       return n;
     };
+    // a bare day (2024-05-01) stands for the whole day: as a value, and as an upper bound of
+    // lte / lower bound of gt (so [2024-01-01 TO 2024-06-30] includes all of June 30)
+    const isDay = (v: unknown) => isDate && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
+    const endOfDay = (v: unknown) => num(v) + 86_400_000 - 1;
     if ('eq' in spec) {
-      // a bare day matches the whole day
       const ranges = spec.eq.map((v): [number, number] => {
-        if (isDate && typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
-          const t = num(v);
-          return [t, t + 86_400_000 - 1];
-        }
         const n = num(v);
-        return [n, n];
+        return [n, isDay(v) ? endOfDay(v) : n];
       });
       return {
         k: 'pred',
@@ -324,10 +323,10 @@ export class Searcher {
       };
     }
     const r = spec.range;
-    const gt = r.gt === undefined ? -Infinity : num(r.gt);
+    const gt = r.gt === undefined ? -Infinity : isDay(r.gt) ? endOfDay(r.gt) : num(r.gt);
     const gte = r.gte === undefined ? -Infinity : num(r.gte);
     const lt = r.lt === undefined ? Infinity : num(r.lt);
-    const lte = r.lte === undefined ? Infinity : num(r.lte);
+    const lte = r.lte === undefined ? Infinity : isDay(r.lte) ? endOfDay(r.lte) : num(r.lte);
     return {
       k: 'pred',
       test: (s) =>

@@ -105,6 +105,29 @@ describe('SearchIndex queries', () => {
     expect(ids(idx.search({ query: '*', sort: [{ field: 'genre', order: 'desc' }, { field: 'year', order: 'desc' }] }))).toEqual(['b5', 'b3', 'b2', 'b1', 'b4']);
   });
 
+  it('treats a bare day as the whole day in date values, ranges and filters', async () => {
+    const dir = path.join(await tempDir(), 'days');
+    const idx = SearchIndex.create('days', dir, checkSchema({ fields: { at: { type: 'date' } } }, 'english'), indexOptions());
+    idx.add([
+      { id: 'before', at: '2024-06-29T23:59:59.999Z' },
+      { id: 'morning', at: '2024-06-30T00:00:00Z' },
+      { id: 'evening', at: '2024-06-30T22:15:00Z' },
+      { id: 'next', at: '2024-07-01T00:00:00Z' },
+    ]);
+    idx.commit();
+    const q = (query: string, filters?: Record<string, { gt?: string; gte?: string; lt?: string; lte?: string }>) =>
+      ids(idx.search({ query, sort: [{ field: 'at' }], ...(filters ? { filters } : {}) }));
+    expect(q('at:2024-06-30')).toEqual(['morning', 'evening']);
+    expect(q('at:[2024-06-01 TO 2024-06-30]')).toEqual(['before', 'morning', 'evening']);
+    expect(q('at:{2024-06-29 TO 2024-07-01}')).toEqual(['morning', 'evening']);
+    expect(q('at:[2024-06-30 TO 2024-07-01}')).toEqual(['morning', 'evening']);
+    expect(q('*', { at: { lte: '2024-06-30' } })).toEqual(['before', 'morning', 'evening']);
+    expect(q('*', { at: { gt: '2024-06-30' } })).toEqual(['next']);
+    // a full timestamp is taken as it is
+    expect(q('*', { at: { lte: '2024-06-30T00:00:00Z' } })).toEqual(['before', 'morning']);
+    idx.close();
+  });
+
   it('returns highlighted snippets with offsets', async () => {
     const { idx } = await books();
     const r = idx.search({ query: 'lazy dogs', highlight: ['body', 'title'], fields: ['title'] });

@@ -98,7 +98,7 @@ async function measureHere(engine: Engine, mails: Mail[], items: KnownItem[], re
   let rr = 0;
   for (const it of items) {
     const rank = engine.query(it.query).indexOf(it.id);
-    if (rank >= 0) rr += 1 / (rank + 1);
+    if (rank >= 0 && rank < 10) rr += 1 / (rank + 1);
   }
   const lat: number[] = [];
   for (let r = 0; r < repeats; r++) {

@@ -35,6 +35,15 @@ export type PropagateSink = (db: number, argv: string[]) => void;
 const MULTI_CTL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 const PUBSUB_RESP2_OK = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 
+const MEMORY_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+
+/** A redis.conf memory value (`1048576`, `512mb`, `1g`), or null. */
+function memoryValue(s: string): number | null {
+  const m = /^(\d+)([a-z]*)$/i.exec(s);
+  const unit = m ? MEMORY_UNITS[m[2]!.toLowerCase()] : undefined;
+  return m && unit !== undefined ? Number(m[1]) * unit : null;
+}
+
 /**
  * The command engine: keyspace, dispatch, MULTI/EXEC, WATCH, blocking, pub/sub and propagation
  * to persistence. It knows nothing about sockets: sessions bring their own transport, so the
@@ -472,11 +481,17 @@ export class Engine implements KeyspaceHooks {
   /** CONFIG SET of one parameter; an error message or null. */
   setParam(name: string, value: string): string | null {
     if (name === 'requirepass') this.config.requirepass = value;
-    else if (name === 'proto-max-bulk-len' || name === 'maxclients') {
+    else if (name === 'maxclients') {
+      if (!/^-?\d+$/.test(value)) return "argument couldn't be parsed into an integer";
       const n = Number(value);
-      if (!Number.isInteger(n) || n <= 0) return 'argument must be a positive integer';
-      if (name === 'maxclients') this.config.maxclients = n;
-      else this.config.protoMaxBulkLen = n;
+      if (n < 1 || n > 4294967295) return 'argument must be between 1 and 4294967295 inclusive';
+      this.config.maxclients = n;
+    } else if (name === 'proto-max-bulk-len') {
+      const n = memoryValue(value);
+      if (n === null) return 'argument must be a memory value';
+      if (n < 1024 * 1024) return 'argument must be between 1048576 and 9223372036854775807 inclusive';
+      this.config.protoMaxBulkLen = n;
+      value = String(n);
     } else if (this.persistence && ['appendfsync', 'save', 'auto-aof-rewrite-percentage', 'auto-aof-rewrite-min-size'].includes(name)) {
       const err = this.persistence.setParam(name, value);
       if (err) return err;

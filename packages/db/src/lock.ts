@@ -1,12 +1,18 @@
 import fs from 'node:fs';
 import { ConflictError, isErrnoException } from '@hero/core';
 
+/** Whether `pid` runs; a zombie (killed, not yet reaped by its parent) holds nothing. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return isErrnoException(err, 'EPERM');
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true;
   }
 }
 

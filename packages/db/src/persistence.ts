@@ -219,7 +219,7 @@ export class Persistence implements PersistenceHooks {
 
   setParam(name: string, value: string): string | null {
     if (name === 'appendfsync') {
-      if (!['always', 'everysec', 'no'].includes(value)) return 'argument(s) must be one of the following: always, everysec, no';
+      if (!['always', 'everysec', 'no'].includes(value)) return 'argument(s) must be one of the following: everysec, always, no';
       if (this.aof) this.aof.policy = value as FsyncPolicy;
     } else if (name === 'save') {
       try {

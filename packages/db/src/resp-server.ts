@@ -79,8 +79,9 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
       try {
         argv = parser.next();
       } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        s.out.error(`ERR ${err.message}`);
+        // anything else thrown while parsing is a bug; only this client's connection pays for it
+        if (err instanceof ProtocolError) s.out.error(`ERR ${err.message}`);
+        else engine.logger?.error({ err }, 'request parsing failed');
         close();
         return;
       }

@@ -117,6 +117,20 @@ describe('bad input gets Redis replies and loses nothing', () => {
     for (let i = 1; i <= n; i++) expect((await c.read()).raw).toBe(`:${i}\r\n`);
   });
 
+  it('a bulk longer than a JS string can hold is refused up front, the server keeps serving', async () => {
+    // Under proto-max-bulk-len (512 MiB) but past V8's string limit: Redis would take it; hero_db
+    // answers as for an oversize bulk instead of failing when the argument is built.
+    const ok = await Raw.open(hero().resp);
+    expect(await ok.call('SET', 'kept', 'v')).toBe('+OK\r\n');
+    const bad = await Raw.open(hero().resp);
+    bad.write('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870900\r\n');
+    expect((await bad.read()).raw).toBe('-ERR Protocol error: invalid bulk length\r\n');
+    await bad.waitClosed();
+    // Growing a value past that limit gets Redis's size error, not a dropped connection.
+    expect(await ok.call('SETRANGE', 'kept', '536870900', 'x')).toBe('-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n');
+    expect(await ok.call('GET', 'kept')).toBe('$1\r\nv\r\n');
+  });
+
   it('a big value round-trips', async () => {
     const c = await Raw.open(hero().resp);
     const v = 'x'.repeat(3 * 1024 * 1024) + '\r\n\u00ff';

@@ -93,6 +93,27 @@ describe('connection and server commands', () => {
     }
   });
 
+  it('CONFIG SET, CLIENT NO-EVICT and INFO reject bad values like Redis', () =>
+    run([
+      ['CONFIG', 'SET', 'maxclients', 'abc'],
+      ['CONFIG', 'SET', 'maxclients', '0'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', 'abc'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '1k'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '2mb'],
+      ['CONFIG', 'GET', 'proto-max-bulk-len'],
+      ['CONFIG', 'SET', 'proto-max-bulk-len', '512mb'],
+      ['CONFIG', 'GET', 'proto-max-bulk-len'],
+      ['CONFIG', 'SET', 'appendfsync', 'sometimes'],
+      ['CLIENT', 'NO-EVICT', 'maybe'],
+      ['CLIENT', 'NO-EVICT', 'on'],
+      ['CLIENT', 'NO-EVICT', 'OFF'],
+      ['INFO', 'nosuchsection'],
+      ['HINCRBYFLOAT', 'h', 'f', 'inf'],
+      ['HINCRBYFLOAT', 'h', 'f', '-inf'],
+      ['SCAN', '18446744073709551616'],
+      ['SCAN', '18446744073709551615'],
+    ]));
+
   it('INFO has Redis sections and loading:0', async () => {
     const h = await Raw.open(hero().resp);
     const info = (await h.read(0).catch(() => null), await h.call('INFO'));

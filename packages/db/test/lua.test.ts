@@ -107,6 +107,38 @@ describe('EVAL compared with redis-server', () => {
     ]);
   });
 
+  it('keeps globals and libraries read-only, so no script changes what the next one sees', async () => {
+    await same([
+      E('redis = nil', 0),
+      E('redis.call = nil', 0),
+      E('string.rep = nil', 0),
+      E("getmetatable('').__index.rep = nil", 0),
+      E('cjson.encode = nil', 0),
+      E("rawset(_G, 'x', 1)", 0),
+      E('setmetatable(_G, nil)', 0),
+      E('setmetatable(redis, {})', 0),
+      E('tostring = nil', 0),
+      E('return type(print)', 0),
+      // Everything above failed, so the next scripts see the libraries intact.
+      E("return {redis.call('ping'), string.rep('x', 2), ('y'):rep(3), cjson.encode({1}), tostring(5)}", 0),
+      E("return getmetatable('').__index == string", 0),
+      E('local n = 0; for _ in pairs(string) do n = n + 1 end; return n > 10', 0),
+      E("local t = {}; rawset(t, 'a', 1); setmetatable(t, {}); return t.a", 0),
+    ]);
+  });
+
+  it("hands pcall's caller the message of a redis.call error as a string", async () => {
+    await same([
+      ['SET', 's', 'v'],
+      E("local ok, e = pcall(redis.call, 'nosuch'); return {tostring(ok), type(e), e}", 0),
+      E("local ok, e = pcall(redis.call, 'incr', 's'); return {tostring(ok), e}", 0),
+      E("local ok, e = pcall(function() error({err='MY thing'}) end); return e", 0),
+      E("local ok, e = pcall(function() error({foo='bar'}) end); return type(e)", 0),
+      E("local ok, e = pcall(error, 'plain'); return e", 0),
+      E("return {pcall(function() return 1, 2 end)}", 0),
+    ]);
+  });
+
   it('honours #!lua shebangs', async () => {
     await same([
       E('#!lua flags=no-writes\nreturn redis.call("set", "a", "b")', 0),

@@ -166,6 +166,43 @@ describe('streams compared with redis-server', () => {
     expect(dropHello(await raw(hero, c3))).toEqual(dropHello(await raw(redis, c3)));
   });
 
+  it('answers option mistakes with Redis 7.0 errors and XINFO fields', async () => {
+    await same([
+      ['XADD', 's', 'MINID', '1', 'MAXLEN', '2', '*', 'a', '1'],
+      ['XADD', 's', 'MAXLEN', '2', 'MINID', '1', '*', 'a', '1'],
+      ['XADD', 's', '1-1', 'a', '1'],
+      ['XADD', 's', '2-1', 'a', '1'],
+      ['XREAD', 'STREAMS', 's', 't', '0'],
+      ['XREAD', 'STREAMS', 's', '>'],
+      ['XGROUP', 'CREATE', 's', 'g', '0'],
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', 's', '>'],
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', '1', 'STREAMS', 's', '>'],
+      ['XCLAIM', 's', 'g', 'c2', 'abc', '1-1'],
+      // idle is wall-clock time: zeroed on both sides
+      ['EVAL', "local r = redis.call('XINFO', 'CONSUMERS', KEYS[1], 'g'); for _, c in ipairs(r) do c[6] = 0 end; return r", '1', 's'],
+      ['XDEL', 's', '1-1'],
+      ['XTRIM', 's', 'MAXLEN', '0'],
+      ['XINFO', 'STREAM', 's'],
+      ['XGROUP', 'CREATE', 'empty', 'g', '$', 'MKSTREAM'],
+      ['XINFO', 'STREAM', 'empty'],
+    ]);
+  });
+
+  it('refuses stored ids beyond 2^53 instead of rounding them, and reports an exhausted stream', async () => {
+    const { hero } = await startServers();
+    const h = client(hero);
+    const big = 'ERR stream ID parts above 9007199254740991 are not supported by hero_db';
+    await expect(h.call('XADD', 's', '18446744073709551615-1', 'a', '1')).rejects.toThrow(big);
+    await expect(h.call('XADD', 's', '1-9007199254740992', 'a', '1')).rejects.toThrow(big);
+    expect(await h.call('XADD', 's', '9007199254740991-9007199254740991', 'a', '1')).toBe('9007199254740991-9007199254740991');
+    await expect(h.call('XADD', 's', '*', 'a', '1')).rejects.toThrow('ERR The stream has exhausted the last possible ID, unable to add more items');
+    await expect(h.call('XSETID', 's', '9007199254740993-0')).rejects.toThrow(big);
+    await expect(h.call('XGROUP', 'CREATE', 's', 'g', '9007199254740993')).rejects.toThrow(big);
+    // Range bounds beyond 2^53 still work: every stored id is below them.
+    expect(await h.call('XRANGE', 's', '-', '18446744073709551615')).toEqual([['9007199254740991-9007199254740991', ['a', '1']]]);
+    expect(await h.call('XLEN', 's')).toBe(1);
+  });
+
   it('wakes a blocked XREAD when an entry arrives, and times out otherwise', async () => {
     for (const sock of Object.values(await startServers())) {
       const reader = client(sock);

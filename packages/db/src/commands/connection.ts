@@ -155,6 +155,13 @@ export function clientLine(s: Session): string {
   ].join(' ');
 }
 
+/** CLIENT NO-EVICT / NO-TOUCH: accepted as flags (hero_db neither evicts nor tracks LRU). */
+function onOff(_c: Session, argv: string[], r: Reply): void {
+  const v = argv[2]!.toLowerCase();
+  if (v === 'on' || v === 'off') r.ok();
+  else r.error('ERR syntax error');
+}
+
 const clientSub: CommandDef[] = [
   cmd('setname', 3, 'noscript loading stale', [0, 0, 0], (c, a, r) => {
     if (!validName(a[2]!)) {
@@ -223,8 +230,8 @@ const clientSub: CommandDef[] = [
     }
     r.ok();
   }),
-  cmd('no-evict', 3, 'admin noscript loading stale', [0, 0, 0], (_c, _a, r) => r.ok()),
-  cmd('no-touch', 3, 'noscript loading stale', [0, 0, 0], (_c, _a, r) => r.ok()),
+  cmd('no-evict', 3, 'admin noscript loading stale', [0, 0, 0], onOff),
+  cmd('no-touch', 3, 'noscript loading stale', [0, 0, 0], onOff),
   cmd('help', 2, 'loading stale', [0, 0, 0], (_c, _a, r) => {
     const lines = ['CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:', 'GETNAME', 'ID', 'INFO', 'KILL', 'LIST', 'SETNAME <name>', 'SETINFO <option> <value>', 'HELP'];
     r.array(lines.length);

@@ -153,6 +153,10 @@ function hincrbyfloat(c: Session, argv: string[], r: Reply): void {
     r.error(E.NOTFLOAT);
     return;
   }
+  if (by.inf) {
+    r.error('ERR value is NaN or Infinity');
+    return;
+  }
   const key = argv[1]!;
   const e = lookup(c, key, 'hash', r);
   if (e === null) return;

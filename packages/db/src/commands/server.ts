@@ -102,7 +102,8 @@ export function infoText(c: Session, sections: string[]): string {
   section('Keyspace', eng.dbs
     .filter((d) => d.size > 0)
     .map((d) => [`db${d.id}`, `keys=${d.size},expires=${d.volatile.size},avg_ttl=0`] as [string, string]));
-  return out.join('\r\n') + '\r\n';
+  // Redis answers an empty string when no section matched.
+  return out.length === 0 ? '' : out.join('\r\n') + '\r\n';
 }
 
 function info(c: Session, argv: string[], r: Reply): void {

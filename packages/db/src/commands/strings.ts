@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { cmd, type CommandDef } from '../command.js';
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
@@ -6,6 +7,7 @@ import { addLongDouble, formatLongDouble, parseLongDouble } from '../long-double
 import { E, intArg, lookup } from './util.js';
 
 const MAX_MS = 9223372036854775807 / 2;
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 interface ExpireOpt {
   at: number;
@@ -223,7 +225,8 @@ function incrbyfloat(c: Session, argv: string[], r: Reply): void {
 }
 
 function checkSize(c: Session, len: number, r: Reply): boolean {
-  if (len > c.engine.config.protoMaxBulkLen) {
+  // Values are JS strings: past V8's limit (just under 512 MiB) the same error beats a crash.
+  if (len > c.engine.config.protoMaxBulkLen || len > MAX_STRING_LENGTH) {
     r.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
     return false;
   }

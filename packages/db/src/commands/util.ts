@@ -121,7 +121,7 @@ export function lower(s: string): string {
 
 /** Cursor for *SCAN: digits only (Redis: "invalid cursor"). */
 export function cursorArg(s: string, r: Reply): number | null {
-  if (!/^\d+$/.test(s) || s.length > 20) {
+  if (!/^\d+$/.test(s) || BigInt(s) > 18446744073709551615n) {
     r.error('ERR invalid cursor');
     return null;
   }

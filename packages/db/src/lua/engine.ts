@@ -67,7 +67,7 @@ loadstring = nil
 dofile = nil
 loadfile = nil
 require = nil
-print = function() end
+print = nil
 -- LuaBitOp (Redis's 'bit' library) on 32-bit values, computed with float arithmetic.
 do
   local floor, fmod = math.floor, math.fmod
@@ -133,15 +133,61 @@ tostring = function(v)
   if type(v) == 'number' then return v .. '' end
   return rawtostring(v)
 end
-local env = {}
-for k, v in pairs(G) do env[k] = v end
-env.debug = nil
-env._G = env
-setmetatable(env, {
+-- Redis 7's pcall hands back the message of a {err=...} error (what redis.call raises) as a string.
+local rawpcall = pcall
+local function pcallResult(ok, ...)
+  if not ok then
+    local e = ...
+    if type(e) == 'table' and type(e.err) == 'string' then return false, e.err end
+  end
+  return ok, ...
+end
+pcall = function(...) return pcallResult(rawpcall(...)) end
+-- Redis 7 makes the globals and every library read-only, so that no script can change what the
+-- next one sees (redis = nil, string.rep = nil, rawset(_G, ...)). Scripts get read-only views.
+local rawset_, setmetatable_, next_ = rawset, setmetatable, next
+local readonly = setmetatable_({}, { __mode = 'k' })
+local READONLY = 'Attempt to modify a readonly table'
+local function view(t)
+  local v = setmetatable_({}, {
+    __index = t,
+    __newindex = function() error(READONLY, 2) end,
+    __pairs = function() return next_, t, nil end,
+    __len = function() return #t end,
+    __metatable = false,
+  })
+  readonly[v] = true
+  return v
+end
+local globals = {}
+for k, v in pairs(G) do globals[k] = v end
+globals.debug = nil
+for _, name in ipairs({ 'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit' }) do
+  if globals[name] ~= nil then globals[name] = view(globals[name]) end
+end
+local stringMeta = getmetatable('')
+stringMeta.__index = globals.string
+stringMeta.__metatable = view(stringMeta)
+globals.rawset = function(t, k, v)
+  if readonly[t] then error(READONLY, 0) end
+  return rawset_(t, k, v)
+end
+globals.setmetatable = function(t, m)
+  if readonly[t] then error(READONLY, 0) end
+  return setmetatable_(t, m)
+end
+setmetatable_(globals, {
   __index = function(_, k)
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
   end,
-  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+})
+-- KEYS and ARGV are set raw in env before each run; everything else is read through it.
+local env = {}
+env._G = env
+readonly[env] = true
+setmetatable_(env, {
+  __index = globals,
+  __newindex = function() error(READONLY, 2) end,
   __metatable = false,
 })
 return env

@@ -1,4 +1,5 @@
 /// <reference path="../buffer-ext.d.ts" />
+import { constants } from 'node:buffer';
 /**
  * Incremental RESP request parser. Pipelined input is parsed in place: arguments are sliced
  * straight out of the received chunk as latin1 strings (byte-exact), and a chunk that holds only
@@ -11,6 +12,8 @@ export class ProtocolError extends Error {}
 
 const INLINE_MAX = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Arguments become JS strings, which V8 caps just below 512 MiB: longer bulks are refused up front. */
+const MAX_STRING = constants.MAX_STRING_LENGTH;
 
 export interface ParserLimits {
   /** Largest accepted bulk string (proto-max-bulk-len). */
@@ -139,7 +142,7 @@ export class RespParser {
             throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
           }
           const n = readInt(buf, pos + 1, nl);
-          if (n === null || n < 0 || n > this.limits.maxBulk) throw new ProtocolError('Protocol error: invalid bulk length');
+          if (n === null || n < 0 || n > this.limits.maxBulk || n > MAX_STRING) throw new ProtocolError('Protocol error: invalid bulk length');
           if (n > 16384 && this.authRequired) throw new ProtocolError('Protocol error: unauthenticated bulk length');
           this.bulkLen = n;
           this.pos = pos = nl + 2;

@@ -12,6 +12,7 @@ import {
   getConsumer,
   idStr,
   nextId,
+  idFits,
   parseId,
   pelAdd,
   pelRange,
@@ -23,6 +24,16 @@ import {
 } from './stream.js';
 
 const BAD_ID = 'ERR Invalid stream ID specified as stream command argument';
+const ID_TOO_BIG = `ERR stream ID parts above ${Number.MAX_SAFE_INTEGER} are not supported by hero_db`;
+
+/** Parses an id that will be stored (XADD, XSETID, group last ids): refused rather than rounded. */
+function storedId(a: string, r: Reply): StreamId | null {
+  const id = parseId(a, 0);
+  if (id === null) r.error(BAD_ID);
+  else if (!idFits(a)) r.error(ID_TOO_BIG);
+  else return id;
+  return null;
+}
 const NOKEY_GROUP = 'ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.';
 
 /** The stream at `key`; undefined when missing; null after writing WRONGTYPE. */
@@ -52,10 +63,12 @@ function writeEntries(r: Reply, list: StreamEntry[]): void {
 function writeStreamSummary(r: Reply, s: Stream, first: StreamEntry | undefined): void {
   r.bulk('length');
   r.int(s.length);
+  // An estimate of Redis's rax (one listpack node per 100 entries); an empty stream has none.
+  const nodes = Math.ceil(s.length / 100);
   r.bulk('radix-tree-keys');
-  r.int(Math.max(1, Math.ceil(s.length / 100)));
+  r.int(nodes);
   r.bulk('radix-tree-nodes');
-  r.int(Math.max(1, Math.ceil(s.length / 100)) + 1);
+  r.int(nodes + 1);
   r.bulk('last-generated-id');
   r.bulk(idStr(s.lastId));
   r.bulk('max-deleted-entry-id');
@@ -80,10 +93,10 @@ function parseIds(argv: string[], from: number, r: Reply): StreamId[] | null {
   return ids;
 }
 
-function countArg(s: string, r: Reply): number | null {
+function countArg(s: string, r: Reply, msg: string = E.NOTINT): number | null {
   const v = parseInt64(s);
   if (v === null) {
-    r.error(E.NOTINT);
+    r.error(msg);
     return null;
   }
   return Number(v);
@@ -163,7 +176,11 @@ function xadd(c: Session, argv: string[], r: Reply): void {
     if (a === 'nomkstream') {
       nomk = true;
       i++;
-    } else if ((a === 'maxlen' || a === 'minid') && trim.spec === undefined) {
+    } else if (a === 'maxlen' || a === 'minid') {
+      if (trim.spec !== undefined && trim.spec.strategy !== a) {
+        r.error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+        return;
+      }
       const next = parseTrim(argv, i, r, trim);
       if (next === null) return;
       i = next;
@@ -178,18 +195,12 @@ function xadd(c: Session, argv: string[], r: Reply): void {
   let autoSeqMs = -1;
   if (idArg !== '*') {
     if (idArg.endsWith('-*')) {
-      const ms = parseId(idArg.slice(0, -2), 0);
-      if (ms === null) {
-        r.error(BAD_ID);
-        return;
-      }
+      const ms = storedId(idArg.slice(0, -2), r);
+      if (ms === null) return;
       autoSeqMs = ms.ms;
     } else {
-      explicit = parseId(idArg, 0);
-      if (explicit === null) {
-        r.error(BAD_ID);
-        return;
-      }
+      explicit = storedId(idArg, r);
+      if (explicit === null) return;
       if (explicit.ms === 0 && explicit.seq === 0) {
         r.error('ERR The ID specified in XADD must be greater than 0-0');
         return;
@@ -212,7 +223,12 @@ function xadd(c: Session, argv: string[], r: Reply): void {
     } else id = { ms: autoSeqMs, seq: autoSeqMs === 0 ? 1 : 0 };
   } else {
     const now = Date.now();
-    id = now > s.lastId.ms ? { ms: now, seq: 0 } : { ms: s.lastId.ms, seq: s.lastId.seq + 1 };
+    const next = now > s.lastId.ms ? { ms: now, seq: 0 } : nextId(s.lastId);
+    if (next === null) {
+      r.error('ERR The stream has exhausted the last possible ID, unable to add more items');
+      return;
+    }
+    id = next;
   }
   if (cmpId(id, s.lastId) <= 0 || id.seq < 0) {
     r.error('ERR The ID specified in XADD is equal or smaller than the target stream top item');
@@ -356,7 +372,7 @@ function parseRead(argv: string[], group: boolean, r: Reply): ReadSpec | null {
     } else if (a === 'streams' && more) {
       const rest = argv.length - i - 1;
       if (rest % 2 !== 0) {
-        r.error(`ERR Unbalanced '${name}' list of streams: for each stream key an ID or '$' must be specified.`);
+        r.error(`ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.`);
         return null;
       }
       spec.keys = argv.slice(i + 1, i + 1 + rest / 2);
@@ -414,7 +430,10 @@ function xread(c: Session, argv: string[], r: Reply): void {
     if (e === null) return;
     const a = spec.ids[k]!;
     if (a === '$') from.push(e?.v.lastId ?? MIN_ID);
-    else {
+    else if (a === '>') {
+      r.error('ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.');
+      return;
+    } else {
       const id = parseId(a, 0);
       if (id === null) {
         r.error(BAD_ID);
@@ -696,7 +715,7 @@ function propagateClaim(c: Session, key: string, group: string, consumer: string
 
 function xclaim(c: Session, argv: string[], r: Reply): void {
   const [, key, group, consumer] = argv as [string, string, string, string];
-  const minIdle = countArg(argv[4]!, r);
+  const minIdle = countArg(argv[4]!, r, 'ERR Invalid min-idle-time argument for XCLAIM');
   if (minIdle === null) return;
   const ids: StreamId[] = [];
   let i = 5;
@@ -723,11 +742,8 @@ function xclaim(c: Session, argv: string[], r: Reply): void {
       else if (a === 'time') time = n;
       else retry = n;
     } else if (a === 'lastid' && more) {
-      lastId = parseId(argv[++i]!, 0);
-      if (lastId === null) {
-        r.error(BAD_ID);
-        return;
-      }
+      lastId = storedId(argv[++i]!, r);
+      if (lastId === null) return;
     } else {
       r.error(`ERR Unrecognized XCLAIM option '${argv[i]}'`);
       return;
@@ -772,7 +788,7 @@ function xclaim(c: Session, argv: string[], r: Reply): void {
 
 function xautoclaim(c: Session, argv: string[], r: Reply): void {
   const [, key, group, consumer] = argv as [string, string, string, string];
-  const minIdle = countArg(argv[4]!, r);
+  const minIdle = countArg(argv[4]!, r, 'ERR Invalid min-idle-time argument for XCLAIM');
   if (minIdle === null) return;
   const start = rangeBound(argv[5]!, true, r);
   if (start == null) return;
@@ -841,9 +857,7 @@ function xautoclaim(c: Session, argv: string[], r: Reply): void {
 
 function groupIdArg(s: Stream | undefined, a: string, r: Reply): StreamId | null {
   if (a === '$') return s?.lastId ?? MIN_ID;
-  const id = parseId(a, 0);
-  if (id === null) r.error(BAD_ID);
-  return id;
+  return storedId(a, r);
 }
 
 function entriesReadArg(argv: string[], i: number, r: Reply): number | null | undefined {
@@ -1012,15 +1026,14 @@ function xinfo(c: Session, argv: string[], r: Reply): void {
     const now = Date.now();
     r.array(g.consumers.size);
     for (const cons of g.consumers.values()) {
-      r.map(4);
+      // Redis 7.0 reports name, pending and idle (7.2 added `inactive`).
+      r.map(3);
       r.bulk('name');
       r.bulk(cons.name);
       r.bulk('pending');
       r.int(cons.pending.size);
       r.bulk('idle');
       r.int(now - cons.seenTime);
-      r.bulk('inactive');
-      r.int(cons.activeTime === -1 ? -1 : now - cons.activeTime);
     }
     return;
   }
@@ -1110,11 +1123,8 @@ function xinfo(c: Session, argv: string[], r: Reply): void {
 }
 
 function xsetid(c: Session, argv: string[], r: Reply): void {
-  const id = parseId(argv[2]!, 0);
-  if (id === null) {
-    r.error(BAD_ID);
-    return;
-  }
+  const id = storedId(argv[2]!, r);
+  if (id === null) return;
   let added = -1;
   let maxDel: StreamId | null = null;
   for (let i = 3; i < argv.length; i++) {
@@ -1128,11 +1138,8 @@ function xsetid(c: Session, argv: string[], r: Reply): void {
       }
       added = n;
     } else if (a === 'maxdeletedid' && i + 1 < argv.length) {
-      maxDel = parseId(argv[++i]!, 0);
-      if (maxDel === null) {
-        r.error(BAD_ID);
-        return;
-      }
+      maxDel = storedId(argv[++i]!, r);
+      if (maxDel === null) return;
       if (cmpId(id, maxDel) < 0) {
         r.error('ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id');
         return;

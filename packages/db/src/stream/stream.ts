@@ -63,8 +63,8 @@ export function prevId(id: StreamId): StreamId | null {
 const U64 = /^\d{1,20}$/;
 
 /**
- * Parses `ms[-seq]`; a missing seq becomes `missingSeq`. Ids beyond 2^53 are clamped (JS numbers),
- * which only matters for hand-written ids near 2^64.
+ * Parses `ms[-seq]`; a missing seq becomes `missingSeq`. Parts beyond 2^53 are clamped (JS
+ * numbers): right for range bounds, while ids that get stored are checked with `idFits` first.
  */
 export function parseId(s: string, missingSeq: number): StreamId | null {
   const dash = s.indexOf('-');
@@ -75,6 +75,14 @@ export function parseId(s: string, missingSeq: number): StreamId | null {
   const seq = b === null ? missingSeq : Number(b);
   if (ms > 18446744073709551615 || seq > 18446744073709551615) return null;
   return { ms: Math.min(ms, Number.MAX_SAFE_INTEGER), seq: Math.min(seq, Number.MAX_SAFE_INTEGER) };
+}
+
+/** False when a part of the id text is beyond 2^53 - 1, the largest id part hero_db stores exactly. */
+export function idFits(s: string): boolean {
+  const dash = s.indexOf('-');
+  const a = Number(dash === -1 ? s : s.slice(0, dash));
+  const b = dash === -1 ? 0 : Number(s.slice(dash + 1));
+  return !(a > Number.MAX_SAFE_INTEGER) && !(b > Number.MAX_SAFE_INTEGER);
 }
 
 /** An append-mostly ordered log of entries with consumer groups. */
@@ -166,13 +174,10 @@ export class Stream {
     return true;
   }
 
-  /** Drops the `n` oldest entries. */
+  /** Drops the `n` oldest entries (like Redis's trimming, this leaves max-deleted-entry-id alone). */
   dropHead(n: number): number {
     if (n <= 0) return 0;
-    const removed = this.entries.splice(0, n);
-    const last = removed[removed.length - 1];
-    if (last !== undefined && cmpId(last.id, this.maxDeletedId) > 0) this.maxDeletedId = last.id;
-    return removed.length;
+    return this.entries.splice(0, n).length;
   }
 
   /**

@@ -2,8 +2,9 @@
  * hero_bundle: every Hero service in one process.
  * Usage: hero_bundle [--config <path>] [--info] [--help]
  */
+import path from 'node:path';
 import { isSea } from 'node:sea';
-import { ensureDir, socketPath, toHeroError, ConfigError } from '@hero/core';
+import { ensureDir, expandHome, socketPath, toHeroError, ConfigError } from '@hero/core';
 import { runCommandRunnerFromEnv } from '@hero/supervisor';
 import { createRootLogger, EXIT_USAGE } from '@hero/core/cli';
 import pkg from '../package.json' with { type: 'json' };
@@ -49,7 +50,9 @@ function infoJson(cfg: BundleConfig) {
   return {
     name: 'hero_bundle',
     version: pkg.version,
-    config_path: cfg.file ?? null,
+    // the file read, or the default path that was looked for and is absent
+    config_path: cfg.file ?? path.resolve(expandHome(DEFAULT_CONFIG_PATH)),
+    config_found: cfg.file !== undefined,
     socket_dir: cfg.socket_dir,
     services: SERVICES.map((s) => ({
       name: s.service,
@@ -148,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
   root.info({ exit_code: code }, 'hero_bundle stopped');
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  if (code !== 0) return fail(orchestrator.failure ?? 'stopped', code);
   process.exitCode = code;
 }
 

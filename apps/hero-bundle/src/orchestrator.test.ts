@@ -74,6 +74,29 @@ describe('Orchestrator', () => {
     }
     expect(await o.finished).toBe(1);
     expect(log).toContain('stop a');
+    expect(o.failure).toBe('b failed 3 times within 60 s (last: boom); every service stopped');
+  });
+
+  it('a stop asked for while a service is starting is no start failure', async () => {
+    const log: string[] = [];
+    let stop!: () => void;
+    const slow: ServiceTask = {
+      key: 'slow',
+      service: 'slow',
+      // never ready; gives up as a service does when aborted before it serves
+      start: (signal) =>
+        new Promise<void>((_resolve, reject) => {
+          log.push('start slow');
+          signal.addEventListener('abort', () => reject(new HeroError('HERO_UNAVAILABLE', 'aborted before listening')));
+          setTimeout(stop, 5); // SIGTERM arrives while it starts
+        }),
+    };
+    const o = new Orchestrator([fake('a', log).task, slow, fake('c', log).task]);
+    stop = () => void o.shutdown();
+    const st = await o.start();
+    expect(st.map((s) => s.state)).toEqual(['stopped', 'stopped']);
+    expect(await o.finished).toBe(0);
+    expect(log).toEqual(['start a', 'start slow', 'stop a']);
   });
 
   it('computes capped exponential backoff', () => {

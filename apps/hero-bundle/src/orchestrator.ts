@@ -56,6 +56,8 @@ export function backoffDelay(n: number, base: number, cap: number): number {
 export class Orchestrator {
   private readonly running: Running[] = [];
   private stopping: Promise<void> | undefined;
+  /** Why the bundle gave up (set when `finished` resolves with 1). */
+  failure: string | undefined;
   private resolveFinished!: (code: number) => void;
   readonly finished = new Promise<number>((r) => (this.resolveFinished = r));
   private readonly opts: Required<Omit<OrchestratorOptions, 'logger' | 'env'>> & Pick<OrchestratorOptions, 'logger' | 'env'>;
@@ -75,7 +77,10 @@ export class Orchestrator {
     return this.running.map((r) => ({ ...r.status }));
   }
 
-  /** Starts every task in order; on the first failure stops what started and rethrows. */
+  /**
+   * Starts every task in order; on the first failure stops what started and rethrows. A stop
+   * asked for meanwhile ends the start once everything is stopped.
+   */
   async start(): Promise<ServiceStatus[]> {
     for (const task of this.tasks) {
       if (this.stopping) break;
@@ -85,6 +90,11 @@ export class Orchestrator {
       try {
         await this.launch(entry);
       } catch (err) {
+        // a stop asked for while this task was starting (SIGTERM during start) is no start failure
+        if (this.stopping) {
+          await this.stopping;
+          break;
+        }
         status.state = 'failed';
         status.lastError = toHeroError(err).message;
         await this.stop();
@@ -136,6 +146,7 @@ export class Orchestrator {
     entry.failures.push(now);
     if (entry.failures.length > this.opts.maxRestarts) {
       status.state = 'failed';
+      this.failure = `${task.service} failed ${entry.failures.length} times within ${Math.round(this.opts.failureWindowMs / 1000)} s (last: ${he.message}); every service stopped`;
       logger?.error({ err: he, failures: entry.failures.length }, 'service keeps failing; stopping the bundle');
       void this.stop().then(() => this.resolveFinished(1));
       return;

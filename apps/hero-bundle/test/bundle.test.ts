@@ -52,11 +52,17 @@ describe('hero_bundle single executable', () => {
     expect(help.stdout).toMatch(/Usage: hero_bundle \[--config <path>\] \[--info\] \[--help\]/);
     const info = await runExe(['--info'], env);
     expect(info.code).toBe(0);
-    const doc = JSON.parse(info.stdout) as { version: string; config_path: null; services: { name: string; sockets: Record<string, string> }[] };
-    expect(doc.config_path).toBeNull();
+    const doc = JSON.parse(info.stdout) as { version: string; config_path: string; config_found: boolean; services: { name: string; sockets: Record<string, string> }[] };
+    expect(doc).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), config_path: path.join(dir, 'hero', 'cfg', 'hero_bundle.toml'), config_found: false });
     expect(doc.services.map((s) => s.name)).toEqual(['mycelium', 'hero_db', 'hero_indexer', 'hero_code', 'hero_proc', 'hero_supervisor', 'hero_router']);
     expect(doc.services[1]!.sockets.resp).toBe(path.join(dir, 's', 'hero_db', 'resp.sock'));
+    // the default file, once there, is read (and validated) by --info too
+    await fs.mkdir(path.join(dir, 'hero', 'cfg'), { recursive: true });
+    await fs.writeFile(doc.config_path, 'socket_dir = "~/from-file"\n');
+    const found = await runExe(['--info'], { ...env, HERO_SOCKET_DIR: '' });
+    expect(JSON.parse(found.stdout)).toMatchObject({ config_path: doc.config_path, config_found: true, socket_dir: path.join(dir, 'from-file') });
     await expect(fs.access(path.join(dir, 's'))).rejects.toThrow();
+    await expect(fs.access(path.join(dir, 'from-file'))).rejects.toThrow();
   });
 
   it('refuses bad config with one line and exit code 2, starting nothing', async () => {

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -97,6 +98,29 @@ async function httpJson(url: string, init?: RequestInit): Promise<{ status: numb
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
+/** Sends `PING` over a RESP socket and resolves with the first reply line. */
+function respPing(sock: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(sock);
+    let buf = '';
+    const timer = setTimeout(() => c.destroy(new Error(`${sock}: no RESP reply within ${timeoutMs} ms`)), timeoutMs);
+    c.once('connect', () => c.write('*1\r\n$4\r\nPING\r\n'));
+    c.on('data', (d) => {
+      buf += d;
+      const end = buf.indexOf('\r\n');
+      if (end >= 0) {
+        clearTimeout(timer);
+        c.end();
+        resolve(buf.slice(0, end));
+      }
+    });
+    c.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   const log = opts.log ?? (() => {});
   const steps: string[] = [];
@@ -146,7 +170,11 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
 
     for (const svc of info.services) {
       for (const [name, sock] of Object.entries(svc.sockets)) {
-        if (name === 'resp') continue; // RESP, not HTTP: checked by the job step (the supervisor's Redis)
+        if (name === 'resp') {
+          const pong = await respPing(sock);
+          if (pong !== '+PONG') throw new Error(`${sock}: PING → ${pong}`);
+          continue;
+        }
         const c = new RpcClient(sock, { timeoutMs: 10_000 });
         try {
           const h = await c.getJson<{ status: string; service: string }>('/health');
@@ -162,7 +190,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
         }
       }
     }
-    step('every HTTP socket answers /health (mode 0600) and every rpc.sock answers rpc.discover');
+    step('every socket answers: /health (mode 0600) on HTTP sockets, rpc.discover on every rpc.sock, PING on resp.sock');
 
     const sup = new RpcClient(path.join(socketDir, 'hero_supervisor', 'rpc.sock'), { timeoutMs: 60_000 });
     const result = await sup.call<{ success?: string; error?: string }>('job.run', {
@@ -216,6 +244,10 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       step('a separately started hero-router lists every bundled service');
     }
 
+    // the bundle and the shell runner it started carry the marker: the check after the stop can see children
+    const before = await processesWithMarker(marker);
+    if (!before.includes(bundle.pid!) || before.length < 2) throw new Error(`expected the bundle and its runner to carry the marker, found ${before.join(', ')}`);
+
     const t1 = performance.now();
     bundle.kill('SIGTERM');
     const exit = await Promise.race([
@@ -231,7 +263,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     if (left.length) throw new Error(`sockets left behind: ${left.join(', ')}`);
     const alive = await processesWithMarker(marker);
     if (alive.length) throw new Error(`processes left behind: ${alive.join(', ')}`);
-    step('every socket removed, no process left');
+    step(`every socket removed, none of the ${before.length} processes left`);
     return { steps, readyMs, stopMs };
   } finally {
     for (const c of [router, bundle]) if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -61,7 +61,7 @@ export class SimpleProcess implements ManagedProcess {
     const instance = randomUUID();
     const startedAt = Date.now();
     const child = spawn(this.spec.command, this.spec.args, {
-      env: { ...process.env, ...this.spec.env, HERO_RUNNER_INSTANCE: instance },
+      env: { ...this.spec.env, HERO_RUNNER_INSTANCE: instance },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -57,6 +57,14 @@ function withCors(handler: http.RequestListener, origins: readonly string[]): ht
 }
 
 /** Runs hero_supervisor until `signal` aborts; see DESIGN §5.4. */
+/** The environment runner processes start from: the program's (ctx.env), with a PATH. */
+function definedEnv(env: RunContext['env']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env ?? {})) if (v !== undefined) out[k] = v;
+  out.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+  return out;
+}
+
 export async function run(config: Config, signal: AbortSignal, ctx: RunContext = {}): Promise<void> {
   if (signal.aborted) return;
   const log = ctx.logger;
@@ -83,7 +91,8 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const registry = new RunnerRegistry(config.runners, {
     redis,
     k,
-    runnerEnv: { HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
+    // runners inherit the program's environment (ctx.env), never this process's directly
+    runnerEnv: { ...definedEnv(ctx.env), HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
     builtinCommand: config.builtin_runner_command.length
       ? [...config.builtin_runner_command]
       : config.runners.some((r) => !r.command)

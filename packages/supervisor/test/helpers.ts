@@ -143,7 +143,12 @@ export interface RunningSupervisor {
 }
 
 /** Starts a supervisor in this process on a temp socket dir; stopped when the test ends. */
-export async function startSupervisor(redisUrl: string, over: Record<string, unknown> = {}, socketDir?: string): Promise<RunningSupervisor> {
+export async function startSupervisor(
+  redisUrl: string,
+  over: Record<string, unknown> = {},
+  socketDir?: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningSupervisor> {
   const dir = socketDir ?? (await tempDir());
   const config = configSchema.parse({
     socket_dir: dir,
@@ -157,7 +162,8 @@ export async function startSupervisor(redisUrl: string, over: Record<string, unk
   const ac = new AbortController();
   let done!: Promise<void>;
   const socket = await new Promise<string>((resolve, reject) => {
-    done = run(config, ac.signal, { onReady: (i) => resolve(i.sockets.rpc!) });
+    // as a program runs it: its environment handed over in the run context
+    done = run(config, ac.signal, { env, onReady: (i) => resolve(i.sockets.rpc!) });
     done.catch(reject);
   });
   const clients: SupervisorClient[] = [];

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RpcClient } from '@hero/core';
 import { createCommandRunner, createProducer, createRunner, JobBuilder } from '../src/index.js';
@@ -13,6 +14,23 @@ async function commandRunner(url: string, name: string, concurrency = 2) {
   await r.ready;
   return r;
 }
+
+describe('managed runner processes', () => {
+  it("start from the program's environment (the run context), not the supervisor process's own", async () => {
+    const dir = await tempDir();
+    const redis = await redisServerBackend.start(dir);
+    const out = `${dir}/env.txt`;
+    expect(process.env.HERO_TEST_PROBE).toBeUndefined();
+    await startSupervisor(
+      redis.url,
+      { runners: [{ name: 'probe', command: '/bin/sh', args: ['-c', `printf '%s|%s|%s' "$HERO_TEST_PROBE" "$HERO_RUNNER_NAME" "$PATH" > ${out}; exec sleep 30`] }] },
+      undefined,
+      { HERO_TEST_PROBE: 'from-the-program' },
+    );
+    const text = await until(() => readFile(out, 'utf8').catch(() => ''), 10_000, 'runner wrote its env');
+    expect(text).toBe('from-the-program|probe|/usr/local/bin:/usr/bin:/bin');
+  });
+});
 
 describe.each(backends)('supervisor on $name', (backend) => {
   it('creates, starts, reports status and result', async () => {

@@ -76,14 +76,24 @@ export function readProcTableSync(): ProcEntry[] {
 }
 
 let cached: { at: number; table: ProcEntry[] } | undefined;
+let next: Promise<ProcEntry[]> | undefined;
 
-/** The process table, shared by callers within a few milliseconds of each other. */
-export async function readProcTable(maxAgeMs = 5): Promise<ProcEntry[]> {
-  const now = Date.now();
-  if (cached && now - cached.at <= maxAgeMs) return cached.table;
-  const table = readProcTableSync();
-  cached = { at: Date.now(), table };
-  return table;
+/**
+ * The process table, shared by callers within `maxAgeMs` of each other. A table older than that
+ * is read again once the current callbacks are done, so every caller of one turn of the event
+ * loop (a hundred stops arriving together) shares a read that started after it asked.
+ */
+export function readProcTable(maxAgeMs = 5): Promise<ProcEntry[]> {
+  if (maxAgeMs > 0 && cached && Date.now() - cached.at <= maxAgeMs) return Promise.resolve(cached.table);
+  next ??= new Promise((resolve) => {
+    setImmediate(() => {
+      next = undefined;
+      const table = readProcTableSync();
+      cached = { at: Date.now(), table };
+      resolve(table);
+    });
+  });
+  return next;
 }
 
 /**

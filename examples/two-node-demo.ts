@@ -27,7 +27,8 @@ async function post(url: string, method: string, params: unknown, token?: string
 }
 
 say('starting: shared redis-server, Mycelium relay, node a (master), node b (worker)…');
-const cluster = await startCluster({ workers: ['b'], log: (l) => say(`    ${l}`) });
+// routers give up on a silent service after 2 s (504), as a master polling workers would want
+const cluster = await startCluster({ workers: ['b'], routerUpstreamTimeoutMs: 2_000, log: (l) => say(`    ${l}`) });
 cluster.relay.onHop = (h) => say(`    relay: ${h.kind} ${h.from} → ${h.to} (topic ${h.topic || '-'}, id ${h.id})`);
 const [a, b] = [cluster.master, cluster.workers[0]!];
 const sup = new SupervisorClient(a.socket('hero_supervisor'), { secret: cluster.secret });
@@ -46,13 +47,14 @@ try {
 
   step(3, 'b\'s heartbeats reach hero_master on a through a\'s router (context from b\'s token)');
   const master = new RpcClient(a.socket('hero_master'));
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; ; i++) {
     const l = await master.call<{ node: string; context: string; beats: number; alive: boolean }[]>('node.list');
     const nb = l.find((n) => n.node === 'b');
     if (nb?.alive) {
       say(`    hero_master on a knows b: context "${nb.context}", ${nb.beats} heartbeats, alive`);
       break;
     }
+    if (i === 100) throw new Error('no heartbeat of b reached hero_master within 20 s');
     await sleep(200);
   }
 
@@ -71,7 +73,26 @@ try {
   const viaBus = await overBus.runJob({ runner: 'work', payload: JSON.stringify({ echo: 'job sent over the bus' }), timeout: 30 });
   say(`    job.run on b's supervisor over the bus → ${'success' in viaBus ? viaBus.success : viaBus.error}`);
 
-  step(5, 'b dies in the middle of a job');
+  step(5, 'hero_worker on b hangs, then dies: b\'s router answers a with 504, then 502, instead of hanging');
+  const agent = b.extraProcess(0)!;
+  const timed = async () => {
+    const t0 = Date.now();
+    const r = await post(url, 'worker.status', {}, cluster.masterToken);
+    return `${r.status} ${r.body} (${Date.now() - t0} ms)`;
+  };
+  agent.kill('SIGSTOP');
+  try {
+    say(`    hero_worker stopped (SIGSTOP) → ${await timed()}`);
+  } finally {
+    agent.kill('SIGCONT');
+  }
+  agent.kill('SIGKILL');
+  await new Promise((r) => agent.once('exit', r));
+  say(`    hero_worker killed → ${await timed()}`);
+  await b.restartExtra(0);
+  say(`    hero_worker restarted → ${await timed()}`);
+
+  step(6, 'b dies in the middle of a job');
   const id = await sup.createJob({ runner: 'work', payload: JSON.stringify({ echo: 'survives', sleep_ms: 3000 }), timeout: 60 }, { start: true });
   while ((await sup.jobStatus(id)).status !== 'started') await sleep(100);
   say(`    job ${id} started on b`);
@@ -83,7 +104,7 @@ try {
   for (let i = 0; i < 100 && (await sup.jobStatus(id)).status === 'started'; i++) await sleep(100);
   say(`    once b's runner heartbeat expired: ${(await sup.jobStatus(id)).status} (waiting in the queue for a runner)`);
 
-  step(6, 'b restarts and rejoins: the job goes back to the queue and b\'s new runner finishes it');
+  step(7, 'b restarts and rejoins: the job goes back to the queue and b\'s new runner finishes it');
   await b.start();
   await cluster.registerBuses();
   const r6 = await sup.jobResult(id, 90);

@@ -43,6 +43,7 @@ export interface NodeOptions {
   upstream?: string;
   routerTokens?: RouterToken[];
   routerUpstreamTimeoutMs?: number;
+  /** Admin secret of the supervisor; `''` configures none (local socket calls are then trusted). */
   supervisorSecret: string;
   /** Register secret of every supervisor (workers register their runners with it). */
   registerSecret?: string;
@@ -144,7 +145,7 @@ export class HeroNode {
       ]),
       '[supervisor]',
       `redis_url = ${str(o.redisUrl)}`,
-      `admin_secrets = [${str(o.supervisorSecret)}]`,
+      ...(o.supervisorSecret ? [`admin_secrets = [${str(o.supervisorSecret)}]`] : []),
       ...(o.registerSecret ? [`register_secrets = [${str(o.registerSecret)}]`] : []),
       `bus = ${o.supervisorBus ? 'true' : 'false'}`,
       'reap_interval_ms = 500',

@@ -1,7 +1,8 @@
 /**
- * The examples run as documented: the bundle configs of a master and a worker are valid, and
- * the supervisor set-up (examples/supervisor/supervisor.toml with the mock runner) serves
- * jobs to the example client over its Unix socket and over HTTP.
+ * The examples run as documented: the bundle configs of a master and a worker are valid, the
+ * supervisor set-up (examples/supervisor/supervisor.toml with the mock runner) serves jobs to
+ * the example client over its Unix socket and over HTTP, and the two-node demo prints every
+ * cross-node step.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -12,8 +13,8 @@ import { loadToml, parseConfig } from '@hero/core';
 import { configSchema, run } from '@hero/supervisor';
 import { REPO_ROOT, TSX_NODE, startRedis } from '../src/index.js';
 
-function exec(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(TSX_NODE[0]!, [...TSX_NODE.slice(1), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function exec(args: string[], env: NodeJS.ProcessEnv = process.env, cwd = REPO_ROOT): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(TSX_NODE[0]!, [...TSX_NODE.slice(1), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -95,4 +96,28 @@ describe('examples', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/secret/i);
   }, 90_000);
+
+  it('the two-node demo prints every cross-node step', async () => {
+    // as examples/README.md runs it: from examples/, `tsx --conditions=@hero/source two-node-demo.ts`
+    const r = await exec(['two-node-demo.ts'], process.env, path.join(REPO_ROOT, 'examples'));
+    expect(r.code, r.out + r.err).toBe(0);
+    const steps = r.out.split(/\n(?=\[\d\] )/);
+    expect(steps.map((s) => /^\[(\d)\]/.exec(s)?.[1]).filter(Boolean)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    const [, jobOnB, router, heartbeat, bus, gateway, killed, rejoined] = steps as [string, ...string[]];
+    expect(jobOnB).toMatch(/result: \{"node":"b".*"echo":"hello from a"/);
+    expect(router).toMatch(/with a's token → 200 .*"caller_context":"master"/);
+    expect(router).toMatch(/without a token → 401/);
+    expect(heartbeat).toMatch(/hero_master on a knows b: context "b", \d+ heartbeats, alive/);
+    expect(bus).toMatch(/relay: message a → b \(topic demo\.echo/);
+    expect(bus).toMatch(/relay: reply b → a/);
+    expect(bus).toMatch(/reply on a: b got "ping from a"/);
+    expect(bus).toMatch(/relay: message a → b \(topic supervisor\.rpc[\s\S]*over the bus → \{"node":"b"/);
+    expect(gateway).toMatch(/stopped \(SIGSTOP\) → 504 /);
+    expect(gateway).toMatch(/killed → 502 /);
+    expect(gateway).toMatch(/restarted → 200 /);
+    expect(killed).toMatch(/fails at once \(ECONNREFUSED\)/);
+    expect(rejoined).toMatch(/finished after 2 attempts → \{"node":"b".*"echo":"survives"/);
+    expect(rejoined).toMatch(/a → b's router again .* → 200 /);
+    expect(r.out.trimEnd().endsWith('done')).toBe(true);
+  }, 240_000);
 });

@@ -4,11 +4,13 @@
  * master (hero_master example service), b and c are workers (the example mock runner started
  * by their supervisors, and the hero_worker agent that sends heartbeats to a).
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from '@hero/core';
 import { MyceliumClient } from '@hero/mycelium-bus/client';
 import { SupervisorClient, busTransport, type JobResult } from '@hero/supervisor/client';
-import { startCluster, type Cluster } from '../src/index.js';
+import { REPO_ROOT, TSX_NODE, startCluster, type Cluster } from '../src/index.js';
 
 let cluster: Cluster;
 const logs: string[] = [];
@@ -172,6 +174,16 @@ describe('three Hero nodes, one shared Redis', () => {
       expect(await overBus.listRunners()).toContain('work');
       const res = await overBus.runJob({ runner: 'work', payload: JSON.stringify({ echo: 'via bus' }), timeout: 30 });
       expect(JSON.parse((res as { success: string }).success)).toMatchObject({ echo: 'via bus' });
+
+      // the client example does the same from the command line (b's supervisor takes the job;
+      // a runner of b or c, on the shared Redis, runs it)
+      const cli = await promisify(execFile)(
+        TSX_NODE[0]!,
+        [...TSX_NODE.slice(1), 'examples/clients/client.ts', 'bus', infoB.nodePubkey, '--bus', node('a').socket('mycelium'), '--runner', 'work'],
+        { cwd: REPO_ROOT, env: { ...process.env, HERO_SUPERVISOR_SECRET: cluster.secret }, timeout: 60_000 },
+      );
+      expect(cli.stdout).toMatch(/^supervisor hero_supervisor \S+, namespace hero, runners: [1-9]/m);
+      expect(cli.stdout).toMatch(/job result: \{"node":"[bc]".*"echo":"hello over bus"/);
     } finally {
       await busA.close();
       await busB.close();
@@ -184,15 +196,20 @@ describe('three Hero nodes, one shared Redis', () => {
     const agent = b.extraProcess(0)!;
     agent.kill('SIGSTOP');
     try {
+      const t0 = Date.now();
       const hung = await httpRpc(url, 'worker.status', {}, cluster.masterToken);
       expect(hung.status).toBe(504);
+      // the router's upstream_timeout_ms (2 s here), not the caller's own 30 s
+      expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       agent.kill('SIGCONT');
     }
     agent.kill('SIGKILL');
     await new Promise((r) => agent.once('exit', r));
+    const t1 = Date.now();
     const dead = await httpRpc(url, 'worker.status', {}, cluster.masterToken);
     expect(dead.status).toBe(502);
+    expect(Date.now() - t1).toBeLessThan(5_000);
     expect(dead.body).toMatchObject({ error: expect.any(String) });
     await b.restartExtra(0);
     const back = await httpRpc(url, 'worker.status', {}, cluster.masterToken);
@@ -215,11 +232,13 @@ describe('three Hero nodes, one shared Redis', () => {
       await b.kill();
 
       // nothing listens on b any more: a's call fails immediately instead of hanging
+      const t0 = Date.now();
       const err = await fetch(`${b.routerUrl}/hero_worker/rpc/rpc`, { method: 'POST', signal: AbortSignal.timeout(30_000) }).then(
         () => undefined,
         (e: Error) => e,
       );
       expect((err?.cause as { code?: string } | undefined)?.code).toBe('ECONNREFUSED');
+      expect(Date.now() - t0).toBeLessThan(5_000);
 
       const results = await Promise.all(ids.map((id) => sup.jobResult(id, 90)));
       expect(results.map((r) => nodeOf(r as JobResult))).toEqual(['c', 'c']);

@@ -7,7 +7,7 @@
  *   --part rpc: JSON-RPC latency p50/p99, direct on the Unix socket vs through the router and over the bus
  *       [--calls 2000]
  */
-import { jobContenders, rpcContenders } from '../../../multinode/src/bench.js';
+import { jobContenders, rpcContenders } from '@hero/multinode';
 import type { Metric, Suite } from '../harness.js';
 
 const jobMetrics: Metric[] = [

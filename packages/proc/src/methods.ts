@@ -72,7 +72,8 @@ export function buildMethods(d: MethodDeps): Record<string, RpcMethod<any, any>>
       summary: 'Create or replace a service (written to <config_dir>/<name>.toml); a new autostart service starts',
       params: serviceSpecSchema,
       result: serviceDetailSchema,
-      handler: (spec) => services.set(dropUndefined(spec as Record<string, unknown>)),
+      // params were parsed by this same schema: set() does not validate them again
+      handler: (spec) => services.set(dropUndefined(spec as Record<string, unknown>), spec),
     }),
     'service.delete': method({
       summary: 'Stop a service and remove its definition',

@@ -3,7 +3,6 @@
  * name being the service name.
  */
 import fs from 'node:fs/promises';
-import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, formatIssues, isErrnoException } from '@hero/core';
 import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-toml';
@@ -67,11 +66,48 @@ export async function listServiceFiles(configDir: string): Promise<string[]> {
     .map((n) => path.join(configDir, n));
 }
 
-/** Writes a spec to its file atomically. */
-export async function writeServiceFile(file: string, raw: Record<string, unknown>): Promise<void> {
+const pending = new Map<string, Promise<unknown>>();
+let tmpSeq = 0;
+
+/**
+ * Runs the file operations of one service file one after another, in call order, off the main
+ * thread (a hundred services set at once write in the thread pool while spawns go on here).
+ */
+export function fileOp<T>(file: string, op: () => Promise<T>): Promise<T> {
+  const prev = pending.get(file) ?? Promise.resolve();
+  const next = prev.then(op, op);
+  const tail = next.catch(() => {});
+  pending.set(file, tail);
+  void tail.then(() => {
+    if (pending.get(file) === tail) pending.delete(file);
+  });
+  return next;
+}
+
+/** Writes a spec to its file atomically (a temp file renamed over it). */
+export function writeServiceFile(file: string, raw: Record<string, unknown>): Promise<void> {
   const text = `# managed by hero_proc (service.set); edits are picked up at the next start\n${stringifyToml(raw)}\n`;
-  // small file, page cache: a synchronous write beats two trips through the thread pool
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
+  return fileOp(file, async () => {
+    const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
+    try {
+      await fs.writeFile(tmp, text, { mode: 0o600 });
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  });
+}
+
+/** Removes a service file (after any write to it still under way); false when there was none. */
+export function removeServiceFile(file: string): Promise<boolean> {
+  return fileOp(file, async () => {
+    try {
+      await fs.rm(file);
+      return true;
+    } catch (err) {
+      if (isErrnoException(err, 'ENOENT')) return false;
+      throw err;
+    }
+  });
 }

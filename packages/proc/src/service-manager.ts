@@ -17,7 +17,7 @@ import { DebouncedWriter, readJsonFile } from './json-file.js';
 import type { LogHub } from './log-hub.js';
 import { bootUptimeSecs, CLK_TCK, getPageSize, membersOf, readProcTable, readStat, type ProcEntry } from './proc-table.js';
 import type { SecretStore } from './secrets.js';
-import { listServiceFiles, readServiceFile, serviceFile, validateService, writeServiceFile } from './service-files.js';
+import { listServiceFiles, readServiceFile, removeServiceFile, serviceFile, validateService, writeServiceFile } from './service-files.js';
 import { restartPolicy, secretRefs, type ServiceDef } from './spec.js';
 
 export interface ServiceManagerOptions {
@@ -509,9 +509,12 @@ export class ServiceManager {
     }
   }
 
-  /** Creates or replaces a service definition (written to its TOML file). */
-  async set(raw: Record<string, unknown>): Promise<ServiceDetailWire> {
-    const def = validateService(raw, `"${String(raw.name)}"`);
+  /**
+   * Creates or replaces a service definition (written to its TOML file). `validated` is `raw`
+   * already parsed by the spec schema (as the RPC layer does), so it is not checked twice.
+   */
+  async set(raw: Record<string, unknown>, validated?: ServiceDef): Promise<ServiceDetailWire> {
+    const def = validated ?? validateService(raw, `"${String(raw.name)}"`);
     // a service with no dependencies closes no cycle (the common case: skip the graph walk)
     const cycle = def.after.length ? cycleThrough(this.graph(def), def.name) : undefined;
     if (cycle) throw new ConfigError(`invalid service "${def.name}"`, [`after: dependency cycle ${cycle.join(' → ')}`]);
@@ -612,7 +615,7 @@ export class ServiceManager {
   async delete(name: string): Promise<{ deleted: boolean }> {
     const b = this.broken.get(name);
     if (!this.units.has(name) && b) {
-      await fs.rm(b.file, { force: true });
+      await removeServiceFile(b.file);
       this.broken.delete(name);
       return { deleted: true };
     }
@@ -621,11 +624,7 @@ export class ServiceManager {
     if (dependents.length) throw new ConflictError(`service "${name}" is needed by ${dependents.map((d) => `"${d}"`).join(', ')}`);
     u.desired = 'down';
     await this.stopUnit(u);
-    try {
-      await fs.rm(u.file);
-    } catch (err) {
-      if (!isErrnoException(err, 'ENOENT')) throw err;
-    }
+    await removeServiceFile(u.file);
     this.units.delete(name);
     this.o.hub.drop(`svc:${name}`);
     this.recomputeCycles();

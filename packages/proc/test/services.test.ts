@@ -317,6 +317,29 @@ describe('services', () => {
     await expect(fs.stat(path.join(p.config.config_dir, 'top.toml'))).rejects.toThrow();
     await expect(p.client.serviceStatus('top')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
   });
+
+  it('keeps file and service in step when sets and deletes of one service arrive together', async () => {
+    const p = await startProc();
+    const file = path.join(p.config.config_dir, 'busy.toml');
+    const inStep = async () => {
+      const text = await read(file);
+      const got = await p.client.serviceGet('busy').catch((err: { code?: string }) => err.code);
+      if (got === 'HERO_NOT_FOUND') expect(text).toBe('');
+      else expect(text).toContain(`exec = "${(got as { spec: { exec: string } }).spec.exec}"`);
+      expect((await fs.readdir(p.config.config_dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    };
+    // replacements at once (on as many connections): whichever lands last is in the file too
+    await Promise.all(Array.from({ length: 10 }, (_, i) => p.client.serviceSet({ name: 'busy', exec: `exec sleep ${1000 + i}`, autostart: false })));
+    await inStep();
+    for (let i = 0; i < 5; i++) {
+      await Promise.allSettled([
+        p.client.serviceSet({ name: 'busy', exec: `exec sleep ${2000 + i}`, autostart: false }),
+        p.client.serviceDelete('busy'),
+        p.client.serviceSet({ name: 'busy', exec: `exec sleep ${3000 + i}`, autostart: false }),
+      ]);
+      await inStep();
+    }
+  });
 });
 
 function freePort(): Promise<number> {

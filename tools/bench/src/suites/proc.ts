@@ -46,6 +46,8 @@ interface Manager {
   startAll(names: string[]): Promise<void>;
   allRunning(n: number): Promise<boolean>;
   pidOf(name: string): Promise<number | null>;
+  /** Pids of every service process, from one list call. */
+  pids(): Promise<number[]>;
   managerPid(): number;
   removeAll(names: string[]): Promise<void>;
 }
@@ -74,7 +76,11 @@ async function measureRound(m: Manager, n: number, crashes: number): Promise<Mea
   await sleep(1000);
   const rss = await rssOf(m.managerPid());
   const anon = await anonOf(m.managerPid());
+  // the next round (of either manager) starts on a quiet machine: every child of this one gone
+  const pids = await m.pids();
   await m.removeAll(names);
+  await until(async () => !pids.some(pidAlive), 30_000, 'every service process gone');
+  await sleep(500);
   return { start_ms: startMs, crash_ms: median(crashTimes), rss_mb: rss / (1024 * 1024), anon_mb: anon / (1024 * 1024) };
 }
 
@@ -89,6 +95,9 @@ function heroContender(n: number, crashes: number): Contender {
     async allRunning(count) {
       const list = await client!.serviceList();
       return list.filter((s) => s.state === 'running').length >= count;
+    },
+    async pids() {
+      return (await client!.serviceList()).flatMap((s) => (s.pid ? [s.pid] : []));
     },
     async pidOf(name) {
       const s = await client!.serviceStatus(name);
@@ -153,6 +162,10 @@ function pm2Contender(n: number, crashes: number): Contender {
     async allRunning(count) {
       const list = await call<{ pm2_env: { status: string } }[]>((cb) => api!.list(cb));
       return list.filter((p) => p.pm2_env.status === 'online').length >= count;
+    },
+    async pids() {
+      const list = await call<{ pid: number }[]>((cb) => api!.list(cb));
+      return list.flatMap((p) => (p.pid ? [p.pid] : []));
     },
     async pidOf(name) {
       const d = await call<{ pid: number; pm2_env: { status: string } }[]>((cb) => api!.describe(name, cb));

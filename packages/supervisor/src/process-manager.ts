@@ -42,7 +42,7 @@ export class SimpleProcess implements ManagedProcess {
 
   constructor(
     private readonly spec: ProcessSpec,
-    private readonly hooks: { onExit: (instance: string) => void; logger?: Logger; stopGraceMs?: number },
+    private readonly hooks: { onExit: (instance: string) => void; baseEnv?: Record<string, string>; logger?: Logger; stopGraceMs?: number },
   ) {}
 
   get pid(): number | undefined {
@@ -61,7 +61,7 @@ export class SimpleProcess implements ManagedProcess {
     const instance = randomUUID();
     const startedAt = Date.now();
     const child = spawn(this.spec.command, this.spec.args, {
-      env: { ...this.spec.env, HERO_RUNNER_INSTANCE: instance },
+      env: { ...this.hooks.baseEnv, ...this.spec.env, HERO_RUNNER_INSTANCE: instance },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -11,7 +11,9 @@ import type { LogLine, RunnerStatus } from './types.js';
 export interface RegistryOptions {
   redis: Redis;
   k: Keys;
-  /** Environment every runner process gets (redis url, namespace). */
+  /** What `simple` runner processes start from (hero_proc gives `proc` runners its own). */
+  baseEnv: Record<string, string>;
+  /** Set for every runner process (redis url, namespace); kept in a `proc` runner's service. */
   runnerEnv: Record<string, string>;
   builtinCommand: string[];
   proc: () => Promise<ProcClient>;
@@ -60,6 +62,7 @@ export class RunnerRegistry {
       r.process_manager === 'proc'
         ? new ProcProcess(spec, this.opts.proc)
         : new SimpleProcess(spec, {
+            baseEnv: this.opts.baseEnv,
             logger: this.opts.logger,
             onExit: (instance) => void this.onExit(r.name, instance),
           });

@@ -91,8 +91,9 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const registry = new RunnerRegistry(config.runners, {
     redis,
     k,
-    // runners inherit the program's environment (ctx.env), never this process's directly
-    runnerEnv: { ...definedEnv(ctx.env), HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
+    // `simple` runners start from the program's environment (ctx.env), never this process's
+    baseEnv: definedEnv(ctx.env),
+    runnerEnv: { HERO_REDIS_URL: runnerUrl, HERO_NAMESPACE: config.namespace },
     builtinCommand: config.builtin_runner_command.length
       ? [...config.builtin_runner_command]
       : config.runners.some((r) => !r.command)

@@ -43,6 +43,13 @@ describe('process_manager = "proc"', () => {
     await until(async () => (await c.getRunnerStatus('pcmd')).instances === 1, 60_000, 'proc runner up');
     const st = await admin.getRunnerStatus('pcmd');
     expect(st).toMatchObject({ manager: 'proc', state: 'running' });
+    // the service definition holds the runner's own variables only: the program's environment
+    // (which hero_proc's children inherit anyway) is never written into hero_proc's files
+    const { ProcClient } = await import('@hero/proc/client');
+    const proc = new ProcClient(procSock);
+    onTestFinished(() => proc.close());
+    const env = (await proc.serviceGet('supervisor-pcmd')).spec.env as Record<string, string>;
+    expect(Object.keys(env).sort()).toEqual(['HERO_NAMESPACE', 'HERO_REDIS_URL', 'HERO_RUNNER_CONCURRENCY', 'HERO_RUNNER_HEARTBEAT_MS', 'HERO_RUNNER_NAME']);
     expect(await c.runJob({ runner: 'pcmd', payload: 'echo via proc', timeout: 30 })).toEqual({ success: 'via proc\n' });
     await admin.stopRunner('pcmd');
     expect((await admin.getRunnerStatus('pcmd')).state).not.toBe('running');

@@ -112,6 +112,10 @@ describe('connection and server commands', () => {
       ['HINCRBYFLOAT', 'h', 'f', '-inf'],
       ['SCAN', '18446744073709551616'],
       ['SCAN', '18446744073709551615'],
+      ['SCAN', '018446744073709551615'],
+      ['SCAN', '00000000000000000000000000000000'],
+      ['SCAN', '99999999999999999999'],
+      ['SCAN', '1'.repeat(100_000)],
     ]));
 
   it('INFO has Redis sections and loading:0', async () => {

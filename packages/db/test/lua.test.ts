@@ -127,6 +127,25 @@ describe('EVAL compared with redis-server', () => {
     ]);
   });
 
+  it('offers no way around the read-only globals: load, pairs, debug', async () => {
+    const { hero } = await startServers();
+    const h = client(hero);
+    const run = async (script: string) => {
+      const r = await send(h, E(script, 0));
+      return r && typeof r === 'object' && 'error' in r ? (r as { error: string }).error : r;
+    };
+    // what load compiles runs in the scripts' read-only env, never in the real globals
+    expect(String(await run('load("string.rep = nil")()'))).toMatch(/readonly table/);
+    expect(String(await run('load("redis.call = 5")()'))).toMatch(/readonly table/);
+    expect(await run('return type(load("return debug"))')).toBe('function');
+    expect(String(await run('return load("return debug")()'))).toMatch(/nonexistent global variable 'debug'/);
+    // pairs over a library hands out no reference to the table behind it
+    expect(String(await run('local _, real = pairs(string); real.rep = nil'))).toMatch(/attempt to index|readonly table/);
+    expect(String(await run("local _, real = pairs(redis); rawset(real, 'call', nil)"))).toMatch(/bad argument|readonly table/);
+    // nothing above changed what a later script sees
+    expect(await run("return {type(string.rep), type(redis.call), redis.call('ping')}")).toEqual(['function', 'function', 'PONG']);
+  });
+
   it("hands pcall's caller the message of a redis.call error as a string", async () => {
     await same([
       ['SET', 's', 'v'],

@@ -141,6 +141,8 @@ describe('streams compared with redis-server', () => {
       [['XLEN', 'x']],
       [['XREAD', 'STREAMS', 'x', '+'], (v) => (Array.isArray(v) ? 'one entry' : v)],
       [['XAUTOCLAIM', 'x', 'g', 'c', 0, '0', 'COUNT', 0]],
+      [['XAUTOCLAIM', 'x', 'g', 'c', 'soon', '0']],
+      [['XCLAIM', 'x', 'g', 'c', 'soon', '1-1']],
       [['XCLAIM', 'x', 'g', 'c', 0, '1-1', 'BOGUS']],
       [['XADD', 'x', 'MAXLEN', -1, '*', 'a', 'b']],
       [['XADD', 'x', 'MAXLEN', 1, 'LIMIT', 5, '*', 'a', 'b']],

@@ -119,11 +119,17 @@ export function lower(s: string): string {
   return s.toLowerCase();
 }
 
-/** Cursor for *SCAN: digits only (Redis: "invalid cursor"). */
+const MAX_CURSOR = '18446744073709551615';
+
+/**
+ * Cursor for *SCAN: digits only, at most 2^64 - 1, leading zeros allowed (Redis: "invalid
+ * cursor"). Compared as text: a cursor of millions of digits costs no more than its scan.
+ */
 export function cursorArg(s: string, r: Reply): number | null {
-  if (!/^\d+$/.test(s) || BigInt(s) > 18446744073709551615n) {
+  const digits = s.replace(/^0+(?=\d)/, '');
+  if (!/^\d+$/.test(s) || digits.length > MAX_CURSOR.length || (digits.length === MAX_CURSOR.length && digits > MAX_CURSOR)) {
     r.error('ERR invalid cursor');
     return null;
   }
-  return Number(s);
+  return Number(digits);
 }

@@ -152,15 +152,26 @@ local function view(t)
   local v = setmetatable_({}, {
     __index = t,
     __newindex = function() error(READONLY, 2) end,
-    __pairs = function() return next_, t, nil end,
+    -- iterate without handing out the table behind the view (pairs' state would expose it)
+    __pairs = function()
+      local k
+      return function()
+        local v
+        k, v = next_(t, k)
+        return k, v
+      end
+    end,
     __len = function() return #t end,
     __metatable = false,
   })
   readonly[v] = true
   return v
 end
+local rawload = load
 local globals = {}
 for k, v in pairs(G) do globals[k] = v end
+-- the debug library would reach the registry, other functions' upvalues and the kill hook
+G.debug = nil
 globals.debug = nil
 for _, name in ipairs({ 'string', 'table', 'math', 'coroutine', 'redis', 'cjson', 'cmsgpack', 'bit' }) do
   if globals[name] ~= nil then globals[name] = view(globals[name]) end
@@ -190,6 +201,11 @@ setmetatable_(env, {
   __newindex = function() error(READONLY, 2) end,
   __metatable = false,
 })
+-- load compiles text only, and what it compiles runs in the scripts' read-only env (never in the
+-- real globals, which would undo all of the above)
+globals.load = function(chunk, name, _, e)
+  return rawload(chunk, name, 't', e or env)
+end
 return env
 `;
 

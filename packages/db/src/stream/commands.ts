@@ -788,7 +788,7 @@ function xclaim(c: Session, argv: string[], r: Reply): void {
 
 function xautoclaim(c: Session, argv: string[], r: Reply): void {
   const [, key, group, consumer] = argv as [string, string, string, string];
-  const minIdle = countArg(argv[4]!, r, 'ERR Invalid min-idle-time argument for XCLAIM');
+  const minIdle = countArg(argv[4]!, r, 'ERR Invalid min-idle-time argument for XAUTOCLAIM');
   if (minIdle === null) return;
   const start = rangeBound(argv[5]!, true, r);
   if (start == null) return;

@@ -81,6 +81,8 @@ export interface ServiceDetailWire {
 /** Supervises every service of one hero_proc instance. */
 export class ServiceManager {
   private readonly units = new Map<string, Unit>();
+  /** Definitions accepted by `set` whose file is still being written. */
+  private readonly setting = new Map<string, ServiceDef>();
   /** Files that failed to load: name → error. */
   private readonly broken = new Map<string, { file: string; error: string }>();
   private cycles = new Set<string>();
@@ -182,9 +184,14 @@ export class ServiceManager {
     );
   }
 
+  /**
+   * Dependency edges: every unit's, then definitions being set (their file still being
+   * written: two sets arriving together must not close a cycle neither saw), then `extra`.
+   */
   private graph(extra?: ServiceDef): Map<string, string[]> {
     const g = new Map<string, string[]>();
     for (const u of this.units.values()) g.set(u.name, u.def.after);
+    for (const d of this.setting.values()) g.set(d.name, d.after);
     if (extra) g.set(extra.name, extra.after);
     return g;
   }
@@ -521,12 +528,15 @@ export class ServiceManager {
     const problem = checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env: { ...this.o.baseEnv, ...def.env } });
     if (problem) throw new ConfigError(`invalid service "${def.name}"`, [problem]);
     const file = serviceFile(this.o.configDir, def.name);
+    this.setting.set(def.name, def);
     try {
       await writeServiceFile(file, raw);
     } catch (err) {
       if (!isErrnoException(err, 'ENOENT')) throw err;
       await fs.mkdir(this.o.configDir, { recursive: true, mode: 0o700 });
       await writeServiceFile(file, raw);
+    } finally {
+      if (this.setting.get(def.name) === def) this.setting.delete(def.name);
     }
     let u = this.units.get(def.name);
     const created = !u;

@@ -67,6 +67,24 @@ describe('bad input', () => {
     expect(bogus.sort()).toEqual(['ok.toml', 'x.toml', 'y.toml']);
   });
 
+  it('refuses one of two sets arriving together that would close a cycle between them', async () => {
+    const p = await startProc();
+    for (let i = 0; i < 5; i++) {
+      const [a, b] = [`a${i}`, `b${i}`];
+      await p.client.serviceSet({ name: a, exec: 'exec sleep 1000', autostart: false });
+      await p.client.serviceSet({ name: b, exec: 'exec sleep 1000', autostart: false });
+      const both = await Promise.allSettled([
+        p.client.serviceSet({ name: a, exec: 'exec sleep 1000', after: [b], autostart: false }),
+        p.client.serviceSet({ name: b, exec: 'exec sleep 1000', after: [a], autostart: false }),
+      ]);
+      expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = both.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect((refused.reason as Error).message).toMatch(/dependency cycle/);
+      const afters = [(await p.client.serviceGet(a)).spec.after, (await p.client.serviceGet(b)).spec.after];
+      expect(afters.filter((x) => (x as string[] | undefined)?.length)).toHaveLength(1);
+    }
+  });
+
   it('fails a service whose shell command is missing, and one whose secret is missing', async () => {
     const p = await startProc();
     await p.client.serviceSet({ name: 'nocmd', exec: 'no-such-command-xyz', restart: 'never' });

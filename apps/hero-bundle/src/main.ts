@@ -143,7 +143,8 @@ async function main(argv: string[]): Promise<void> {
     const service = (err as { service?: string }).service;
     return fail(err, EXIT_USAGE, service ? `${service}: ` : '');
   }
-  if (signals === 0) {
+  // a start cut short by a stop (a signal, a service that kept failing) is not announced as ready
+  if (signals === 0 && !orchestrator.stopped) {
     root.info({ services: statuses.map((s) => ({ service: s.service, state: s.state, sockets: s.ready?.sockets, tcp: s.ready?.tcp })), ready_ms: Math.round(performance.now() - t0) }, 'hero_bundle ready');
     process.stderr.write(formatBanner(pkg.version, cfg.socket_dir, statuses, performance.now() - t0));
   }

@@ -56,6 +56,11 @@ export function backoffDelay(n: number, base: number, cap: number): number {
 export class Orchestrator {
   private readonly running: Running[] = [];
   private stopping: Promise<void> | undefined;
+
+  /** True once the bundle is stopping (a signal, or a service that keeps failing). */
+  get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
   /** Why the bundle gave up (set when `finished` resolves with 1). */
   failure: string | undefined;
   private resolveFinished!: (code: number) => void;

@@ -61,6 +61,8 @@ interface Waiter {
   prefix: string | undefined;
   peek: boolean;
   resolve: (env: Envelope | null) => void;
+  /** Served or cancelled; a cancelled one stays in the list until the next compaction. */
+  gone: boolean;
 }
 
 interface TopicQueue {
@@ -124,6 +126,8 @@ export class Bus {
   private totalBytes = 0;
   private totalMessages = 0;
   private waiters: Waiter[] = [];
+  /** Cancelled waiters still in `waiters` (removed in bulk: a cancel costs O(1)). */
+  private cancelled = 0;
   private readonly replyWaiters = new Map<string, (m: InboundMessage | undefined) => void>();
   readonly records = new Map<string, OutRecord>();
   /** Record ids oldest first: a Map's own order gets slow to walk from the front after many deletes. */
@@ -141,7 +145,7 @@ export class Bus {
       messages: this.totalMessages,
       bytes: this.totalBytes,
       topics: this.queues.size,
-      waiters: this.waiters.length,
+      waiters: this.waiters.length - this.cancelled,
       replyWaiters: this.replyWaiters.size,
     };
   }
@@ -167,7 +171,7 @@ export class Bus {
     let consumer = -1;
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
-      if (!w.peek && (w.prefix === undefined || env.topicKey.startsWith(w.prefix))) {
+      if (!w.gone && !w.peek && (w.prefix === undefined || env.topicKey.startsWith(w.prefix))) {
         consumer = i;
         break;
       }
@@ -177,6 +181,7 @@ export class Bus {
       // the common hand-off: one popper takes it, nobody else is to see it
       const w = this.waiters[consumer]!;
       this.waiters.splice(consumer, 1);
+      w.gone = true;
       if (env.record) env.record.state = 'read';
       w.resolve(env);
       return;
@@ -186,10 +191,14 @@ export class Bus {
     const kept: Waiter[] = [];
     for (let i = 0; i < this.waiters.length; i++) {
       const w = this.waiters[i]!;
-      if (i < end && (w.prefix === undefined || env.topicKey.startsWith(w.prefix))) served.push(w);
-      else kept.push(w);
+      if (w.gone) continue;
+      if (i < end && (w.prefix === undefined || env.topicKey.startsWith(w.prefix))) {
+        w.gone = true;
+        served.push(w);
+      } else kept.push(w);
     }
     this.waiters = kept;
+    this.cancelled = 0;
     if (consumer === -1) {
       this.enqueue(env);
       if (env.record) env.record.state = 'received';
@@ -202,7 +211,7 @@ export class Bus {
   private hasPeekerBefore(end: number, topicKey: string): boolean {
     for (let i = 0; i < end; i++) {
       const w = this.waiters[i]!;
-      if (w.peek && (w.prefix === undefined || topicKey.startsWith(w.prefix))) return true;
+      if (!w.gone && w.peek && (w.prefix === undefined || topicKey.startsWith(w.prefix))) return true;
     }
     return false;
   }
@@ -310,17 +319,23 @@ export class Bus {
     const w: Waiter = {
       prefix,
       peek,
+      gone: false,
       resolve: (env) => {
         clearTimeout(timer);
         done(env);
       },
     };
     const cancel = () => {
-      const i = this.waiters.indexOf(w);
-      if (i !== -1) {
-        this.waiters.splice(i, 1);
-        w.resolve(null);
+      if (w.gone) return;
+      w.gone = true;
+      this.cancelled++;
+      // drop the cancelled in bulk once they are half the list: a connection closing with
+      // thousands of polls costs linear time, not quadratic
+      if (this.cancelled > 32 && this.cancelled * 2 > this.waiters.length) {
+        this.waiters = this.waiters.filter((x) => !x.gone);
+        this.cancelled = 0;
       }
+      w.resolve(null);
     };
     const timer = setTimeout(cancel, timeoutMs);
     this.waiters.push(w);
@@ -394,7 +409,12 @@ export class Bus {
     this.closed = true;
     const ws = this.waiters;
     this.waiters = [];
-    for (const w of ws) w.resolve(null);
+    this.cancelled = 0;
+    for (const w of ws) {
+      if (w.gone) continue;
+      w.gone = true;
+      w.resolve(null);
+    }
     for (const w of [...this.replyWaiters.values()]) w(undefined);
     this.replyWaiters.clear();
   }

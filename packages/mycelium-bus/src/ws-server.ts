@@ -15,6 +15,14 @@ const PATHS = new Set(['/', '/rpc', '/ws']);
 /** Notification that cancels one call of the same connection: `{"method":"$/cancelRequest","params":{"id":…}}`. */
 export const CANCEL = '$/cancelRequest';
 
+/** Calls in one batch frame at most (as `@hero/core`'s RPC server allows). */
+export const MAX_BATCH = 1000;
+/** Calls waiting on one connection at most (long polls, pushes awaiting a reply). */
+export const MAX_WAITING = 1000;
+
+const rpcError = (id: unknown, code: number, message: string) =>
+  JSON.stringify({ jsonrpc: '2.0', id: typeof id === 'number' || typeof id === 'string' ? id : null, error: { code, message } });
+
 export interface WsRpc {
   onUpgrade: (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void;
   /** Set once the RPC handler exists; `fast` serves the hot calls without the generic dispatch. */
@@ -53,8 +61,31 @@ export function createWsRpc(maxPayload: number): WsRpc {
         calls.delete(id);
       },
       answer(out) {
-        if (ws.readyState === ws.OPEN) send(ws, out);
+        if (ws.readyState !== ws.OPEN) return;
+        send(ws, out);
+        hold();
       },
+    };
+    // answers a client does not read are not buffered without end: past the high-water mark its
+    // requests are not read until the answers drained, and a client that keeps asking (frames
+    // already read) without reading is dropped
+    const sock = (ws as unknown as { _socket?: net.Socket })._socket;
+    const highWater = 2 * maxPayload;
+    let held = false;
+    const hold = () => {
+      if (!sock) return;
+      const pending = sock.writableLength;
+      if (pending > 4 * highWater) {
+        ws.terminate();
+        return;
+      }
+      if (held || pending <= highWater) return;
+      held = true;
+      sock.pause();
+      sock.once('drain', () => {
+        held = false;
+        sock.resume();
+      });
     };
     const answer = conn.answer;
     const answerLater = (out: Promise<string>) => {
@@ -65,13 +96,49 @@ export function createWsRpc(maxPayload: number): WsRpc {
       try {
         msg = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
       } catch {
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+        answer(rpcError(null, -32700, 'Parse error'));
         return;
       }
+      try {
+        onCall(msg);
+      } catch {
+        // nothing one frame does may take the bus down (an answer past V8's string limit, …)
+        const id = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as { id?: unknown }).id : null;
+        answer(rpcError(id, -32603, 'Internal error'));
+      }
+    });
+    /**
+     * Refuses what would leave a call waiting without a way to end it: an id already waiting
+     * on this connection (the first would be orphaned) or more waiting calls than the limit.
+     */
+    const refuseWait = (calls_: Record<string, unknown>[]): string | undefined => {
+      let waiting = 0;
+      const ids = new Set<unknown>();
+      for (const c of calls_) {
+        if (!mayWait(c.method, c.params)) continue;
+        waiting++;
+        if (calls.has(c.id as string | number) || ids.has(c.id)) return rpcError(c.id, -32600, `Invalid Request: id ${JSON.stringify(c.id)} is already in use by a waiting call`);
+        ids.add(c.id);
+      }
+      if (waiting > 0 && calls.size + waiting > MAX_WAITING) {
+        return rpcError(calls_.length === 1 ? calls_[0]!.id : null, -32000, `too many waiting calls on this connection (at most ${MAX_WAITING})`);
+      }
+      return undefined;
+    };
+    const onCall = (msg: unknown) => {
       const one = typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? (msg as Record<string, unknown>) : undefined;
       if (one?.method === CANCEL) {
         const id = (one.params as { id?: unknown } | undefined)?.id;
         if (typeof id === 'number' || typeof id === 'string') calls.get(id)?.abort();
+        return;
+      }
+      if (Array.isArray(msg) && msg.length > MAX_BATCH) {
+        answer(rpcError(null, -32600, `Invalid Request: a batch holds at most ${MAX_BATCH} calls (got ${msg.length})`));
+        return;
+      }
+      const refused = refuseWait(one ? [one] : Array.isArray(msg) ? msg.filter((m): m is Record<string, unknown> => typeof m === 'object' && m !== null) : []);
+      if (refused) {
+        answer(refused);
         return;
       }
       if (fast) {
@@ -102,10 +169,10 @@ export function createWsRpc(maxPayload: number): WsRpc {
         .dispatch(msg, { headers: req.headers, signal, transport })
         .then((out) => {
           if (callId !== undefined) calls.delete(callId);
-          if (out !== undefined && ws.readyState === ws.OPEN) send(ws, JSON.stringify(out));
+          if (out !== undefined && ws.readyState === ws.OPEN) answer(JSON.stringify(out));
         })
         .catch(() => ws.terminate());
-    });
+    };
   };
 
   return {

@@ -77,3 +77,29 @@ export async function rpcRaw(sock: string, method: string, params?: unknown): Pr
 }
 
 export const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+type WsT = import('ws').WebSocket;
+
+/** A raw JSON-RPC-over-WebSocket connection: send a frame, read the next answer. */
+export async function rawWs(sock: string): Promise<{ call: (frame: unknown) => Promise<unknown>; ws: WsT }> {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(`ws+unix:${sock}:/rpc`);
+  onTestFinished(() => ws.terminate());
+  await new Promise((r, j) => ws.once('open', r).once('error', j));
+  const answers: unknown[] = [];
+  const waiting: ((v: unknown) => void)[] = [];
+  ws.on('message', (d) => {
+    const v: unknown = JSON.parse(d.toString());
+    const w = waiting.shift();
+    if (w) w(v);
+    else answers.push(v);
+  });
+  const next = () => (answers.length ? Promise.resolve(answers.shift()) : new Promise((r) => waiting.push(r)));
+  return {
+    ws,
+    call: (frame) => {
+      ws.send(JSON.stringify(frame));
+      return next();
+    },
+  };
+}

@@ -1,33 +1,7 @@
 import path from 'node:path';
 import { onTestFinished, describe, expect, it } from 'vitest';
 import { MyceliumClient } from '../src/client.js';
-import { b64, rpcRaw, startBus, tempDir } from './helpers.js';
-
-type WsT = import('ws').WebSocket;
-
-/** A raw JSON-RPC-over-WebSocket connection: send a frame, read the next answer. */
-async function rawWs(sock: string): Promise<{ call: (frame: unknown) => Promise<unknown>; ws: WsT }> {
-  const { default: WebSocket } = await import('ws');
-  const ws = new WebSocket(`ws+unix:${sock}:/rpc`);
-  onTestFinished(() => ws.terminate());
-  await new Promise((r, j) => ws.once('open', r).once('error', j));
-  const answers: unknown[] = [];
-  const waiting: ((v: unknown) => void)[] = [];
-  ws.on('message', (d) => {
-    const v: unknown = JSON.parse(d.toString());
-    const w = waiting.shift();
-    if (w) w(v);
-    else answers.push(v);
-  });
-  const next = () => (answers.length ? Promise.resolve(answers.shift()) : new Promise((r) => waiting.push(r)));
-  return {
-    ws,
-    call: (frame) => {
-      ws.send(JSON.stringify(frame));
-      return next();
-    },
-  };
-}
+import { b64, rawWs, rpcRaw, startBus, tempDir } from './helpers.js';
 
 describe('lean WebSocket path for the hot calls', () => {
   it('answers exactly as the generic JSON-RPC path does, errors included', async () => {

@@ -74,7 +74,18 @@ describe('parseQuery', () => {
     ['a^x', 1, /positive number/],
     ['[1 TO 2]', 0, /needs a field/],
     ['', 0, /empty query/],
+    ['('.repeat(65) + 'a' + ')'.repeat(65), 64, /nested more than 64 levels deep/],
+    ['a AND (b OR ' + 'NOT '.repeat(64) + 'c)', 264, /nested more than 64 levels deep/],
+    ['-'.repeat(66) + 'a', 65, /nested more than 64 levels deep/],
+    ['('.repeat(2000) + 'a' + ')'.repeat(2000), 64, /nested more than 64 levels deep/],
   ];
+  it('accepts nesting up to the limit, which an option can change', () => {
+    expect(strip(parseQuery('('.repeat(64) + 'a' + ')'.repeat(64)))).toEqual({ type: 'term', text: 'a' });
+    expect(strip(parseQuery('NOT '.repeat(63) + 'a'))).toMatchObject({ type: 'bool', mustNot: [{ type: 'bool' }] });
+    expect(() => parseQuery('((a))', { maxDepth: 1 })).toThrow(/nested more than 1 levels deep at position 1/);
+    expect(strip(parseQuery('(a) (b)', { maxDepth: 1 }))).toMatchObject({ should: [{ text: 'a' }, { text: 'b' }] });
+  });
+
   it.each(bad)('reports %j at position %i', (q, pos, msg) => {
     let err: unknown;
     try {

@@ -13,7 +13,12 @@ export interface ParseOptions {
   defaultOperator?: 'or' | 'and';
   /** Longest fuzzy distance accepted (default 2). */
   maxFuzzy?: number;
+  /** Deepest nesting of groups and NOT/+/- prefixes accepted (default {@link MAX_QUERY_DEPTH}). */
+  maxDepth?: number;
 }
+
+/** Default nesting limit: deeper queries would overflow the stack when planned and run. */
+export const MAX_QUERY_DEPTH = 64;
 
 const SPECIAL = new Set(['(', ')', '"', ':', '[', ']', '{', '}', '^', '~']);
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
@@ -25,13 +30,30 @@ const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n'
  * Precedence: NOT > AND > juxtaposition > OR.
  */
 export function parseQuery(input: string, options: ParseOptions = {}): QueryNode {
-  const p = new Parser(input, options.defaultOperator ?? 'or', options.maxFuzzy ?? 2);
+  const p = new Parser(input, options.defaultOperator ?? 'or', options.maxFuzzy ?? 2, options.maxDepth ?? MAX_QUERY_DEPTH);
   return p.parseTop();
 }
 
 class Parser {
   private i = 0;
-  constructor(private readonly s: string, private readonly op: 'or' | 'and', private readonly maxFuzzy: number) {}
+  private depth = 0;
+  constructor(
+    private readonly s: string,
+    private readonly op: 'or' | 'and',
+    private readonly maxFuzzy: number,
+    private readonly maxDepth: number,
+  ) {}
+
+  /** Runs `parse` one nesting level deeper; `at` is the group or operator that opens the level. */
+  private nested<T>(at: number, parse: () => T): T {
+    if (this.depth >= this.maxDepth) this.fail(`query nested more than ${this.maxDepth} levels deep`, at);
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private skipWs(): void {
     while (isSpace(this.s[this.i])) this.i++;
@@ -146,14 +168,14 @@ class Parser {
       this.i += 3;
       this.skipWs();
       if (this.atEnd() || this.s[this.i] === ')') this.fail('expected a clause after NOT', start);
-      const inner = this.parseUnary();
+      const inner = this.nested(start, () => this.parseUnary());
       return { type: 'bool', must: [], should: [], mustNot: [inner], pos: start };
     }
     const c = this.s[this.i];
     if (c === '+' || c === '-') {
       // a modifier inside AND/NOT: "a AND -b"
       this.i++;
-      const inner = this.parseUnary();
+      const inner = this.nested(start, () => this.parseUnary());
       return c === '-' ? { type: 'bool', must: [], should: [], mustNot: [inner], pos: start } : inner;
     }
     return this.parsePrimary();
@@ -167,7 +189,7 @@ class Parser {
       this.i++;
       this.skipWs();
       if (this.s[this.i] === ')') this.fail('empty group', start);
-      const inner = field === undefined ? this.parseOr() : withField(this.parseOr(), field);
+      const inner = this.nested(start, () => (field === undefined ? this.parseOr() : withField(this.parseOr(), field)));
       this.skipWs();
       if (this.s[this.i] !== ')') this.fail('missing ")" to close the group opened', start);
       this.i++;

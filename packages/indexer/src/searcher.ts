@@ -5,6 +5,7 @@ import type { FieldDef, FilterValue, Highlight, IndexSchema, SearchHit, SearchRe
 import { addScores, allDocs, disMax, EMPTY, intersect, minus, unionCoord, unionMany, type Scored } from './doc-set.js';
 import { makeSnippet } from './highlight.js';
 import { boundedLevenshtein } from './levenshtein.js';
+import { phraseFreq } from './phrase-freq.js';
 import type { QueryNode } from './query-ast.js';
 import { parseQuery, QuerySyntaxError } from './query-parser.js';
 import { parseDate, invalid } from './schema.js';
@@ -45,6 +46,8 @@ const K1 = DEFAULT_BM25.k1;
 const B = DEFAULT_BM25.b;
 /** Share of the non-best fields' score in a multi-field clause. */
 const TIE_BREAKER = 0.3;
+/** Most terms in one phrase: each adds a positions list to walk for every candidate doc. */
+export const MAX_PHRASE_TERMS = 32;
 
 function queryError(message: string, position: number): HeroError {
   return new HeroError('HERO_QUERY_SYNTAX', `invalid query: ${message} at position ${position}`, {
@@ -103,9 +106,12 @@ export class Searcher {
   }
 
   /** A term or phrase on one text field from free text (analyzed). */
-  private textPlan(field: string, text: string, boost: number, slop: number, collect: boolean): Plan | null {
+  private textPlan(field: string, text: string, boost: number, slop: number, collect: boolean, pos: number): Plan | null {
     const toks = this.analyzer.analyze(text);
     if (toks.length === 0) return null;
+    if (toks.length > MAX_PHRASE_TERMS) {
+      throw invalid(`phrase has ${toks.length} terms; the limit is ${MAX_PHRASE_TERMS} (position ${pos})`, { position: pos, field });
+    }
     const weight = boost * this.schema.fields[field]!.boost;
     const avgdl = this.avgdl(field);
     if (collect) for (const t of toks) this.noteHighlight(field, t.term);
@@ -157,7 +163,7 @@ export class Searcher {
             const def = this.def(field, node.pos);
             switch (def.type) {
               case 'text':
-                return this.textPlan(field, node.text, node.boost, slop, collect);
+                return this.textPlan(field, node.text, node.boost, slop, collect, node.pos);
               case 'keyword':
                 return this.keywordPlan(field, node.text, node.boost);
               default:
@@ -667,30 +673,6 @@ function topByScore(scores: number[], k: number): number[] {
     }
   }
   return heap.sort((a, b) => (better(a, b) ? -1 : 1));
-}
-
-function phraseFreq(lists: Uint32Array[], rel: number[], slop: number): number {
-  let count = 0;
-  const first = lists[0]!;
-  for (let a = 0; a < first.length; a++) {
-    const base = first[a]! - rel[0]!;
-    let ok = true;
-    for (let t = 1; t < lists.length && ok; t++) {
-      const want = base + rel[t]!;
-      const L = lists[t]!;
-      ok = false;
-      for (let j = 0; j < L.length; j++) {
-        const diff = L[j]! - want;
-        if (diff >= -slop && diff <= slop) {
-          ok = true;
-          break;
-        }
-        if (diff > slop) break;
-      }
-    }
-    if (ok) count++;
-  }
-  return count;
 }
 
 function pick(doc: Record<string, unknown>, fields?: string[]): Record<string, unknown> {

@@ -78,6 +78,48 @@ describe('SearchIndex queries', () => {
     expect(ids(idx.search({ query: '-tags:animals' })).sort()).toEqual(['b3', 'b4']);
   });
 
+  it('counts and ranks phrases in a document that repeats them many times', async () => {
+    const dir = path.join(await tempDir(), 'repeat');
+    const limits = { ...indexOptions().limits, maxQueryLength: 20_000 };
+    const idx = SearchIndex.create('repeat', dir, checkSchema({ fields: { body: { type: 'text' } }, language: 'none' }, 'english'), indexOptions({ maxDocBytes: 1 << 20, limits }));
+    const n = 60_000;
+    idx.add([
+      { id: 'many', body: 'na ba '.repeat(n) },
+      { id: 'once', body: 'zz '.repeat(100) + 'na ba' },
+      { id: 'gap', body: 'na zz ba '.repeat(n / 10) },
+      { id: 'few', body: 'na ba zz '.repeat(3) },
+    ]);
+    idx.commit();
+    // phrase score: BM25 of the phrase frequency for each of its terms
+    const avgdl = (2 * n + 102 + (3 * n) / 10 + 9) / 4;
+    const w = idf(4, 4);
+    const r4 = (x: number) => Math.round(x * 10000) / 10000;
+    const phrase = (freq: number, dl: number) => r4(2 * bm25(freq, dl, avgdl, w));
+    const hits = (q: string) => idx.search({ query: q }).hits.map((h) => [h.id, h.score]);
+    expect(hits('"na ba"')).toEqual([['many', phrase(n, 2 * n)], ['few', phrase(3, 9)], ['once', phrase(1, 102)]]);
+    expect(hits('"ba na"')).toEqual([['many', phrase(n - 1, 2 * n)], ['gap', phrase(n / 10 - 1, (3 * n) / 10)]]);
+    expect(hits('"na ba"~1')).toEqual([
+      ['many', phrase(n, 2 * n)],
+      ['gap', phrase(n / 10, (3 * n) / 10)],
+      ['few', phrase(3, 9)],
+      ['once', phrase(1, 102)],
+    ]);
+    expect(idx.search({ query: '"na na na"' }).total).toBe(0);
+    // a phrase of 32 terms is accepted; one more is refused, pointing at the clause
+    expect(idx.search({ query: `"${'na ba '.repeat(16)}"` }).total).toBe(1);
+    const err = (() => {
+      try {
+        idx.search({ query: `zz "${'na '.repeat(33)}"` });
+      } catch (e) {
+        return e as { code: string; message: string; data?: { position?: number } };
+      }
+      throw new Error('expected an error');
+    })();
+    expect(err).toMatchObject({ code: 'HERO_INVALID', data: { position: 3 } });
+    expect(err.message).toMatch(/phrase has 33 terms; the limit is 32/);
+    idx.close();
+  });
+
   it('stems and drops stopwords per language', async () => {
     const { idx } = await books();
     expect(ids(idx.search({ query: 'searches' }))).toEqual(['b3']);
@@ -268,6 +310,9 @@ describe('SearchIndex queries', () => {
     };
     expect(err('title:(fox')).toMatchObject({ code: 'HERO_QUERY_SYNTAX', data: { position: 6 } });
     expect(err('"fox').message).toMatch(/unterminated phrase .* at position 0/);
+    // nesting deep enough to overflow the stack is refused at the level that crosses the limit
+    expect(err('('.repeat(200) + 'fox' + ')'.repeat(200))).toMatchObject({ code: 'HERO_QUERY_SYNTAX', data: { position: 64 } });
+    expect(err('fox AND ' + '-'.repeat(500) + 'dog').message).toMatch(/nested more than 64 levels deep at position 72/);
     expect(err('fox AND nope:x')).toMatchObject({ code: 'HERO_INVALID', data: { position: 8, field: 'nope' } });
     expect(err('year:abc').message).toMatch(/field "year" is numeric: "abc" is not a number/);
     expect(err('title:[a TO b]').message).toMatch(/field "title" is text/);

@@ -22,6 +22,8 @@ import { readBody, sendJson } from './http-util.js';
 export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+/** Most calls in one JSON-RPC batch by default: a body limit alone still lets through batches that hold the event loop for seconds. */
+export const DEFAULT_BATCH_LIMIT = 1000;
 
 export interface RpcHandlerOptions {
   info: ServiceInfo;
@@ -29,6 +31,8 @@ export interface RpcHandlerOptions {
   methods: Record<string, RpcMethod<any, any>>;
   /** Largest accepted request body in bytes (default 16 MiB; larger → 413). */
   bodyLimit?: number;
+  /** Most calls in one JSON-RPC batch (default 1000; longer → one -32600 error and no call runs). */
+  batchLimit?: number;
   logger?: Logger;
   /** Routes tried before the built-in 404 (REST APIs, SSE, dashboards). */
   routes?: HttpRoute;
@@ -81,62 +85,69 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
   const started = Date.now();
   const { logger, info } = opts;
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const batchLimit = opts.batchLimit ?? DEFAULT_BATCH_LIMIT;
   let doc: Record<string, unknown> | undefined;
   const openrpc = () => (doc ??= buildOpenRpc(info, opts.methods));
   const methods = opts.methods;
 
   const fail = (id: JsonRpcId, error: JsonRpcErrorObject): JsonRpcResponse => ({ jsonrpc: '2.0', id, error });
 
-  async function one(msg: unknown, call: CallContext): Promise<JsonRpcResponse | undefined> {
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      return fail(null, { code: INVALID_REQUEST, message: 'Invalid Request' });
-    }
-    const m = msg as Record<string, unknown>;
-    const hasId = 'id' in m;
-    const id = hasId && isId(m.id) ? m.id : null;
-    if (m.jsonrpc !== '2.0' || typeof m.method !== 'string' || (hasId && !isId(m.id)) ||
-      (m.params !== undefined && (typeof m.params !== 'object' || m.params === null))) {
-      return fail(id, { code: INVALID_REQUEST, message: 'Invalid Request' });
-    }
-    const name = m.method;
-    const reply = async (): Promise<JsonRpcResponse> => {
-      if (name === 'rpc.discover') return { jsonrpc: '2.0', id, result: openrpc() };
-      const def = Object.hasOwn(methods, name) ? methods[name] : undefined;
-      if (!def) return fail(id, { code: METHOD_NOT_FOUND, message: `Method not found: ${name}` });
-      let raw = m.params ?? {};
-      if (Array.isArray(raw)) {
-        const keys = Object.keys(def.params.shape);
-        if (raw.length > keys.length) {
-          return fail(id, {
-            code: INVALID_PARAMS,
-            message: `Invalid params: expected at most ${keys.length} positional params, got ${raw.length}`,
-            data: { code: 'HERO_INVALID_PARAMS', issues: [] },
-          });
-        }
-        const named: Record<string, unknown> = {};
-        raw.forEach((v, i) => {
-          if (v !== undefined) named[keys[i]!] = v;
-        });
-        raw = named;
-      }
-      const parsed = def.params.safeParse(raw);
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
+  async function reply(name: string, params: unknown, id: JsonRpcId, call: CallContext): Promise<JsonRpcResponse> {
+    if (name === 'rpc.discover') return { jsonrpc: '2.0', id, result: openrpc() };
+    const def = Object.hasOwn(methods, name) ? methods[name] : undefined;
+    if (!def) return fail(id, { code: METHOD_NOT_FOUND, message: `Method not found: ${name}` });
+    let raw = params ?? {};
+    if (Array.isArray(raw)) {
+      const keys = Object.keys(def.params.shape);
+      if (raw.length > keys.length) {
         return fail(id, {
           code: INVALID_PARAMS,
-          message: `Invalid params: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
-          data: { code: 'HERO_INVALID_PARAMS', issues },
+          message: `Invalid params: expected at most ${keys.length} positional params, got ${raw.length}`,
+          data: { code: 'HERO_INVALID_PARAMS', issues: [] },
         });
       }
-      try {
-        const result = await def.handler(parsed.data, call);
-        return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
-      } catch (err) {
-        return fail(id, rpcErrorObject(err, logger, name));
+      const named: Record<string, unknown> = {};
+      raw.forEach((v, i) => {
+        if (v !== undefined) named[keys[i]!] = v;
+      });
+      raw = named;
+    }
+    const parsed = def.params.safeParse(raw);
+    if (!parsed.success) {
+      const issues = issuesOf(parsed.error);
+      return fail(id, {
+        code: INVALID_PARAMS,
+        message: `Invalid params: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+        data: { code: 'HERO_INVALID_PARAMS', issues },
+      });
+    }
+    const result = await def.handler(parsed.data, call);
+    return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+  }
+
+  /** Runs one call; whatever throws (a schema's refine included) becomes this call's error, never the batch's. */
+  async function one(msg: unknown, call: CallContext): Promise<JsonRpcResponse | undefined> {
+    let hasId = true;
+    let id: JsonRpcId = null;
+    let name = '';
+    try {
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+        return fail(null, { code: INVALID_REQUEST, message: 'Invalid Request' });
       }
-    };
-    const res = await reply();
-    return hasId ? res : undefined;
+      const m = msg as Record<string, unknown>;
+      hasId = 'id' in m;
+      id = hasId && isId(m.id) ? m.id : null;
+      if (m.jsonrpc !== '2.0' || typeof m.method !== 'string' || (hasId && !isId(m.id)) ||
+        (m.params !== undefined && (typeof m.params !== 'object' || m.params === null))) {
+        return fail(id, { code: INVALID_REQUEST, message: 'Invalid Request' });
+      }
+      name = m.method;
+      const res = await reply(name, m.params, id, call);
+      return hasId ? res : undefined;
+    } catch (err) {
+      const res = fail(id, rpcErrorObject(err, logger, name));
+      return hasId ? res : undefined;
+    }
   }
 
   function dispatch(message: unknown, partial: Partial<CallContext> = {}) {
@@ -150,10 +161,36 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
   async function run(message: unknown, call: CallContext) {
     if (Array.isArray(message)) {
       if (message.length === 0) return fail(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
+      if (message.length > batchLimit) {
+        return fail(null, {
+          code: INVALID_REQUEST,
+          message: `Invalid Request: batch of ${message.length} calls exceeds the limit of ${batchLimit}`,
+          data: { code: 'HERO_TOO_LARGE', limit: batchLimit },
+        });
+      }
       const out = (await Promise.all(message.map((m) => one(m, call)))).filter((r): r is JsonRpcResponse => !!r);
       return out.length ? out : undefined;
     }
     return one(message, call);
+  }
+
+  /** Sends an answer; a result JSON cannot encode (a BigInt, a cycle) becomes its call's internal error, not a 500. */
+  function sendAnswer(res: http.ServerResponse, out: JsonRpcResponse | JsonRpcResponse[]): void {
+    try {
+      sendJson(res, 200, out);
+      return;
+    } catch {
+      // only this rare path pays for encoding each answer on its own
+    }
+    const encodable = (r: JsonRpcResponse): JsonRpcResponse => {
+      try {
+        JSON.stringify(r);
+        return r;
+      } catch (err) {
+        return fail(r.id, rpcErrorObject(err, logger, 'result encoding'));
+      }
+    };
+    sendJson(res, 200, Array.isArray(out) ? out.map(encodable) : encodable(out));
   }
 
   const handler: http.RequestListener = (req, res) => {
@@ -175,7 +212,7 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
         if (out === undefined) {
           res.writeHead(204).end();
         } else {
-          sendJson(res, 200, out);
+          sendAnswer(res, out);
         }
         return;
       }

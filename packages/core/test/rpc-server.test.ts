@@ -15,7 +15,29 @@ function deferred() {
 }
 
 const gate = deferred();
+let counted = 0;
 const methods = {
+  'count.hit': method({
+    params: z.object({}),
+    result: z.number(),
+    handler: () => ++counted,
+  }),
+  'picky.take': method({
+    // a refine that throws instead of returning false, as a regex engine or a deep check may on odd input
+    params: z.object({
+      text: z.string().refine((t) => {
+        if (t.length > 10) throw new RangeError('secret detail: text too long for the check');
+        return true;
+      }),
+    }),
+    result: z.string(),
+    handler: ({ text }) => text,
+  }),
+  'big.num': method({
+    params: z.object({}),
+    result: z.unknown(),
+    handler: () => ({ n: 1n }),
+  }),
   'math.add': method({
     summary: 'Adds two numbers',
     params: z.object({ a: z.number().describe('left operand'), b: z.number().describe('right operand') }),
@@ -52,7 +74,7 @@ const methods = {
   }),
 };
 
-async function start(opts: { bodyLimit?: number } = {}) {
+async function start(opts: { bodyLimit?: number; batchLimit?: number } = {}) {
   const dir = await tempDir();
   const sock = path.join(dir, 'sockets', 'hero_test', 'rpc.sock');
   const ac = new AbortController();
@@ -93,6 +115,80 @@ describe('JSON-RPC server', () => {
     expect(out[1].error).toMatchObject({ code: -32004, message: 'no item x', data: { code: 'HERO_NOT_FOUND' } });
     expect(out[2].error.code).toBe(-32601);
     expect(out[3]).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request' } });
+  });
+
+  it('refuses a batch over the limit with one -32600 error and runs none of it', async () => {
+    const { sock } = await start();
+    const ping = (id: number) => ({ jsonrpc: '2.0', id, method: 'count.hit' });
+    const before = counted;
+    const res = await post(sock, Array.from({ length: 1001 }, (_, i) => ping(i)));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32600,
+        message: 'Invalid Request: batch of 1001 calls exceeds the limit of 1000',
+        data: { code: 'HERO_TOO_LARGE', limit: 1000 },
+      },
+    });
+    expect(counted).toBe(before);
+    // exactly the limit still runs
+    const ok = JSON.parse((await post(sock, Array.from({ length: 1000 }, (_, i) => ping(i)))).body);
+    expect(ok).toHaveLength(1000);
+    expect(counted).toBe(before + 1000);
+  });
+
+  it('takes the batch limit from the options', async () => {
+    const { sock } = await start({ batchLimit: 2 });
+    const before = counted;
+    const calls = [1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, method: 'count.hit' }));
+    const out = JSON.parse((await post(sock, calls)).body);
+    expect(out.error).toMatchObject({ code: -32600, message: expect.stringMatching(/limit of 2\b/) });
+    expect(counted).toBe(before);
+    expect(JSON.parse((await post(sock, calls.slice(0, 2))).body)).toHaveLength(2);
+  });
+
+  it('turns a params schema that throws into that call\'s own error, the rest of the batch still answered', async () => {
+    const { sock, client } = await start();
+    const res = await post(sock, [
+      { jsonrpc: '2.0', id: 1, method: 'math.add', params: [1, 2] },
+      { jsonrpc: '2.0', id: 2, method: 'picky.take', params: { text: 'x'.repeat(100) } },
+      { jsonrpc: '2.0', id: 3, method: 'picky.take', params: ['y'.repeat(100)] },
+      { jsonrpc: '2.0', method: 'picky.take', params: { text: 'x'.repeat(100) } },
+      { jsonrpc: '2.0', id: 4, method: 'picky.take', params: { text: 'short' } },
+    ]);
+    expect(res.status).toBe(200);
+    const out = JSON.parse(res.body);
+    const internal = { code: -32603, message: 'Internal error', data: { code: 'HERO_INTERNAL' } };
+    expect(out).toEqual([
+      { jsonrpc: '2.0', id: 1, result: 3 },
+      { jsonrpc: '2.0', id: 2, error: internal },
+      { jsonrpc: '2.0', id: 3, error: internal },
+      { jsonrpc: '2.0', id: 4, result: 'short' },
+    ]);
+    expect(res.body).not.toMatch(/secret detail/);
+    // a single call gets a JSON-RPC envelope, not a bare 500
+    const single = await post(sock, { jsonrpc: '2.0', id: 9, method: 'picky.take', params: { text: 'x'.repeat(100) } });
+    expect(single.status).toBe(200);
+    expect(JSON.parse(single.body)).toEqual({ jsonrpc: '2.0', id: 9, error: internal });
+    await expect(client.call('picky.take', { text: 'z'.repeat(20) })).rejects.toMatchObject({ rpcCode: -32603 });
+  });
+
+  it('answers a result JSON cannot encode as that call\'s internal error', async () => {
+    const { sock } = await start();
+    const res = await post(sock, [
+      { jsonrpc: '2.0', id: 1, method: 'big.num' },
+      { jsonrpc: '2.0', id: 2, method: 'math.add', params: [2, 2] },
+    ]);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual([
+      { jsonrpc: '2.0', id: 1, error: { code: -32603, message: 'Internal error', data: { code: 'HERO_INTERNAL' } } },
+      { jsonrpc: '2.0', id: 2, result: 4 },
+    ]);
+    const single = await post(sock, { jsonrpc: '2.0', id: 3, method: 'big.num' });
+    expect(single.status).toBe(200);
+    expect(JSON.parse(single.body).error.code).toBe(-32603);
   });
 
   it('answers a notification and an all-notification batch with 204', async () => {

@@ -12,7 +12,8 @@ import type { Job, JobListOptions, JobState, LogLine } from './client.js';
 import { DebouncedWriter, readJsonFile } from './json-file.js';
 import { readLogFiles, type LogHub } from './log-hub.js';
 import type { SecretStore } from './secrets.js';
-import { NAME_RE, secretRefs, type JobDef } from './spec.js';
+import { maskLine, secretEnv, type SecretEnv } from './secret-env.js';
+import { NAME_RE, type JobDef } from './spec.js';
 
 export interface JobManagerOptions {
   dir: string;
@@ -89,21 +90,15 @@ export class JobManager {
     return path.join(this.o.dir, `${id}.log`);
   }
 
-  private env(def: JobDef): Record<string, string> {
-    const env: Record<string, string> = { ...this.o.baseEnv, ...def.env };
+  private env(def: JobDef): SecretEnv {
     const ctx = def.context !== undefined && NAME_RE.test(def.context) ? def.context : 'default';
-    for (const ref of secretRefs(def.env_from_secrets, ctx)) {
-      const v = this.o.secrets.tryGet(ref.context, ref.key);
-      if (v === undefined) throw new ConfigError(`env_from_secrets.${ref.env}: secret "${ref.key}" not found in context "${ref.context}"`);
-      env[ref.env] = v;
-    }
-    return env;
+    return secretEnv(this.o.secrets, this.o.baseEnv, def.env, def.env_from_secrets, ctx);
   }
 
   /** Validates the command and starts the job; resolves with the job as created. */
   async create(def: JobDef, extra: { schedule?: string } = {}): Promise<Job> {
     if (this.closing) throw new ConflictError('hero_proc is stopping');
-    const env = this.env(def);
+    const { env, masks } = this.env(def);
     const problem = checkCommand({ exec: def.exec, cmd: def.cmd, cwd: def.cwd, env });
     if (problem) throw new ConfigError('invalid job', [problem]);
     const { stdin, ...spec } = def;
@@ -127,7 +122,7 @@ export class JobManager {
     this.o.hub.attachFile(source, this.logFile(job.id), Math.max(1024, Math.floor(this.o.logMaxBytes / 2)), 1);
     const r: Running = { child: undefined, cancel: false, timedOut: false, done: Promise.resolve() };
     this.running.set(job.id, r);
-    r.done = this.execute(job, def, env, stdin, r);
+    r.done = this.execute(job, def, env, masks, stdin, r);
     this.changed(job);
     return this.view(job);
   }
@@ -140,7 +135,7 @@ export class JobManager {
     }
   }
 
-  private async execute(job: JobRecord, def: JobDef, env: Record<string, string>, stdin: string | undefined, r: Running) {
+  private async execute(job: JobRecord, def: JobDef, env: Record<string, string>, masks: string[], stdin: string | undefined, r: Running) {
     const source = `job:${job.id}`;
     const maxAttempts = def.retries + 1;
     try {
@@ -156,7 +151,7 @@ export class JobManager {
             cwd: def.cwd,
             env,
             stdin,
-            onLine: (stream, line) => this.o.hub.append(source, stream, line),
+            onLine: (stream, line) => this.o.hub.append(source, stream, maskLine(line, masks)),
           });
         } catch (err) {
           job.state = 'failed';

@@ -16,7 +16,7 @@ import {
   serviceStatsSchema,
   serviceStatusSchema,
 } from './schemas.js';
-import { jobSpecSchema, nameSchema, scheduleSpecSchema, serviceSpecSchema } from './spec.js';
+import { jobSpecSchema, nameSchema, scheduleSpecSchema, secretKeySchema, serviceSpecSchema } from './spec.js';
 import { JOB_STATES } from './client.js';
 
 export interface MethodDeps {
@@ -31,7 +31,7 @@ export interface MethodDeps {
 
 const byName = z.object({ name: nameSchema.describe('Service name') });
 const byId = z.object({ id: z.string().min(1).describe('Job id') });
-const secretKey = z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 _ . -').describe('Secret key');
+const secretKey = secretKeySchema.describe('Secret key');
 const context = nameSchema.default('default').describe('Secret context');
 const stream = z.enum(['stdout', 'stderr']).optional().describe('Only this stream');
 const signalParam = z

@@ -1,64 +1,87 @@
 import { NotFoundError } from '@hero/core';
 import { DebouncedWriter, readJsonFile, writeJsonAtomic } from './json-file.js';
 
-type SecretData = { version: 1; contexts: Record<string, Record<string, string>> };
+/** The file as written: `{version: 1, contexts: {<context>: {<key>: <value>}}}`. */
+type SecretFile = { version: 1; contexts: Record<string, Record<string, string>> };
 
 /**
  * Per-context key/value secrets in one `0600` JSON file. Values leave this class only through
- * `get` (an explicit RPC call) and `resolve` (a child's environment) — never into logs.
+ * `get` (an explicit RPC call) and `tryGet` (a child's environment) — never into logs.
+ * Held in Maps, not plain objects, so keys like `__proto__` or `constructor` are ordinary keys.
  */
 export class SecretStore {
-  private data: SecretData = { version: 1, contexts: {} };
+  private contexts = new Map<string, Map<string, string>>();
   private readonly writer: DebouncedWriter;
 
   constructor(private readonly file: string) {
-    this.writer = new DebouncedWriter(file, () => this.data, 0);
+    this.writer = new DebouncedWriter(file, () => this.snapshot(), 0);
   }
 
   async load(): Promise<void> {
-    const d = await readJsonFile<SecretData>(this.file, { version: 1, contexts: {} });
-    this.data = { version: 1, contexts: d && typeof d.contexts === 'object' ? d.contexts : {} };
+    const d = await readJsonFile<Partial<SecretFile> | null>(this.file, null);
+    const contexts = new Map<string, Map<string, string>>();
+    // JSON.parse makes every key (even "__proto__") an own property, so entries() sees them all
+    for (const [c, kv] of isObject(d?.contexts) ? Object.entries(d.contexts) : []) {
+      if (!isObject(kv)) continue;
+      const m = new Map<string, string>();
+      for (const [k, v] of Object.entries(kv)) if (typeof v === 'string') m.set(k, v);
+      if (m.size) contexts.set(c, m);
+    }
+    this.contexts = contexts;
+  }
+
+  /** The file content; fromEntries defines "__proto__" as a data property, which stringify keeps. */
+  private snapshot(): SecretFile {
+    return {
+      version: 1,
+      contexts: Object.fromEntries([...this.contexts].map(([c, kv]) => [c, Object.fromEntries(kv)])),
+    };
   }
 
   async set(context: string, key: string, value: string): Promise<void> {
-    (this.data.contexts[context] ??= {})[key] = value;
-    await writeJsonAtomic(this.file, this.data);
+    let kv = this.contexts.get(context);
+    if (!kv) this.contexts.set(context, (kv = new Map()));
+    kv.set(key, value);
+    await writeJsonAtomic(this.file, this.snapshot());
   }
 
   get(context: string, key: string): string {
-    const v = this.data.contexts[context]?.[key];
+    const v = this.tryGet(context, key);
     if (v === undefined) throw new NotFoundError(`secret "${key}" not found in context "${context}"`);
     return v;
   }
 
   tryGet(context: string, key: string): string | undefined {
-    return this.data.contexts[context]?.[key];
+    return this.contexts.get(context)?.get(key);
   }
 
   list(context?: string): { context: string; key: string }[] {
     const out: { context: string; key: string }[] = [];
-    for (const [c, kv] of Object.entries(this.data.contexts)) {
+    for (const [c, kv] of this.contexts) {
       if (context !== undefined && c !== context) continue;
-      for (const k of Object.keys(kv).sort()) out.push({ context: c, key: k });
+      for (const k of [...kv.keys()].sort()) out.push({ context: c, key: k });
     }
     return out.sort((a, b) => (a.context === b.context ? 0 : a.context < b.context ? -1 : 1));
   }
 
   async delete(context: string, key: string): Promise<boolean> {
-    const ctx = this.data.contexts[context];
-    if (!ctx || !(key in ctx)) return false;
-    delete ctx[key];
-    if (Object.keys(ctx).length === 0) delete this.data.contexts[context];
-    await writeJsonAtomic(this.file, this.data);
+    const kv = this.contexts.get(context);
+    if (!kv?.delete(key)) return false;
+    if (kv.size === 0) this.contexts.delete(context);
+    await writeJsonAtomic(this.file, this.snapshot());
     return true;
   }
 
   /** Every secret value, for masking output that might echo one. */
   values(): string[] {
-    return Object.values(this.data.contexts).flatMap((kv) => Object.values(kv));
+    return [...this.contexts.values()].flatMap((kv) => [...kv.values()]);
   }
 
   flush(): Promise<void> {
     return this.writer.flush();
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -18,7 +18,8 @@ import type { LogHub } from './log-hub.js';
 import { bootUptimeSecs, CLK_TCK, getPageSize, membersOf, readProcTable, readStat, type ProcEntry } from './proc-table.js';
 import type { SecretStore } from './secrets.js';
 import { listServiceFiles, readServiceFile, removeServiceFile, serviceFile, validateService, writeServiceFile } from './service-files.js';
-import { restartPolicy, secretRefs, type ServiceDef } from './spec.js';
+import { maskLine, secretEnv } from './secret-env.js';
+import { restartPolicy, type ServiceDef } from './spec.js';
 
 export interface ServiceManagerOptions {
   configDir: string;
@@ -68,8 +69,6 @@ interface PersistedState {
   version: 1;
   services: Record<string, { desired: 'up' | 'down'; pid?: number | null; start_ticks?: number }>;
 }
-
-const MASK_MIN = 4;
 
 /** `service.get` as sent: the spec is the stored TOML table. */
 export interface ServiceDetailWire {
@@ -279,21 +278,6 @@ export class ServiceManager {
     });
   }
 
-  /** Environment of a start: base, the service's env, then secrets (re-read every time). */
-  private buildEnv(def: ServiceDef): { env: Record<string, string>; masks: string[] } {
-    const env: Record<string, string> = { ...this.o.baseEnv, ...def.env };
-    const masks: string[] = [];
-    for (const ref of secretRefs(def.env_from_secrets, def.secret_context)) {
-      const v = this.o.secrets.tryGet(ref.context, ref.key);
-      if (v === undefined) {
-        throw new ConfigError(`env_from_secrets.${ref.env}: secret "${ref.key}" not found in context "${ref.context}"`);
-      }
-      env[ref.env] = v;
-      if (v.length >= MASK_MIN) masks.push(v);
-    }
-    return { env, masks };
-  }
-
   private async doLaunch(u: Unit, gen: number): Promise<void> {
     const stale = () => gen !== u.generation || this.closing;
     // the definition is re-read from its file on every start: edits take effect on restart
@@ -313,10 +297,11 @@ export class ServiceManager {
     }
     if (stale()) return;
     this.attachLog(u);
+    // secrets are re-read on every start; the values given are masked in what the child prints
     let env: Record<string, string>;
     let masks: string[];
     try {
-      ({ env, masks } = this.buildEnv(u.def));
+      ({ env, masks } = secretEnv(this.o.secrets, this.o.baseEnv, u.def.env, u.def.env_from_secrets, u.def.secret_context));
     } catch (err) {
       this.fail(u, (err as Error).message);
       return;
@@ -329,10 +314,7 @@ export class ServiceManager {
         cmd: u.def.cmd,
         cwd: u.def.cwd,
         env,
-        onLine: (stream, line) => {
-          for (const m of masks) if (line.includes(m)) line = line.split(m).join('***');
-          this.o.hub.append(source, stream, line);
-        },
+        onLine: (stream, line) => this.o.hub.append(source, stream, maskLine(line, masks)),
       });
     } catch (err) {
       // say which field is at fault (a missing cwd and a missing executable look alike to spawn)

@@ -13,12 +13,26 @@ export const nameSchema = z
   .regex(NAME_RE, 'must be 1-100 characters of A-Z a-z 0-9 _ . - starting with a letter or digit')
   .refine((s) => !s.includes('..'), 'must not contain ".."');
 
-const envSchema = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid environment variable name'), z.string())
-  .describe('Environment variables set for the process');
+/** Secret keys: what `secret.set` accepts and the key part of an `env_from_secrets` reference. */
+export const secretKeySchema = z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 _ . -');
+
+const envNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid environment variable name');
+
+const envSchema = z.record(envNameSchema, z.string()).describe('Environment variables set for the process');
+
+/** `"key"` or `"context/key"`, each part held to the rules `secret.set` applies. */
+const secretRefValue = z.string().superRefine((ref, ctx) => {
+  const slash = ref.indexOf('/');
+  const context = slash === -1 ? undefined : ref.slice(0, slash);
+  const key = slash === -1 ? ref : ref.slice(slash + 1);
+  const c = context === undefined ? undefined : nameSchema.safeParse(context);
+  if (c && !c.success) ctx.addIssue({ code: 'custom', message: `secret context "${context}" ${c.error.issues[0]?.message}` });
+  const k = secretKeySchema.safeParse(key);
+  if (!k.success) ctx.addIssue({ code: 'custom', message: `secret key "${key}" ${k.error.issues[0]?.message}` });
+});
 
 const secretRefSchema = z
-  .union([z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'invalid environment variable name'), z.string().min(1)), z.array(z.string().min(1))])
+  .union([z.record(envNameSchema, secretRefValue), z.array(envNameSchema)])
   .describe('Env vars read from secrets at each start: {ENV: "key" | "context/key"} or ["KEY"]');
 
 const signalSchema = z.string().transform((s, ctx) => {

@@ -161,6 +161,58 @@ describe('rpc surface', () => {
     expect(p.logs.some((l) => l.includes('db_password'))).toBe(true);
   });
 
+  it('treats keys and contexts named like Object.prototype members as ordinary names', async () => {
+    const dir = await tempDir();
+    const data = path.join(dir, 'data');
+    await fs.mkdir(data, { recursive: true });
+    // a file written before (same format) loads, odd keys included
+    await fs.writeFile(
+      path.join(data, 'secrets.json'),
+      '{"version":1,"contexts":{"default":{"__proto__x":"a","old":"old-value"},"constructor":{"toString":"ctor-tostring","__proto__":"disk-proto"}}}',
+      { mode: 0o600 },
+    );
+    const p = await startProc({}, dir);
+    expect(await p.client.secretGet('old')).toBe('old-value');
+    expect(await p.client.secretGet('toString', 'constructor')).toBe('ctor-tostring');
+    expect(await p.client.secretGet('__proto__', 'constructor')).toBe('disk-proto');
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf']) {
+      await expect(p.client.secretGet(key)).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+      expect(await p.client.secretDelete(key)).toEqual({ deleted: false });
+    }
+    await expect(p.client.secretGet('k', 'toString')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    await p.client.secretSet('__proto__', 'proto-value');
+    await p.client.secretSet('constructor', 'ctor-value');
+    await p.client.secretSet('__proto__', 'proto-in-hasOwnProperty', 'hasOwnProperty');
+    expect(await p.client.secretGet('__proto__')).toBe('proto-value');
+    expect(await p.client.secretGet('constructor')).toBe('ctor-value');
+    expect(await p.client.secretGet('__proto__', 'hasOwnProperty')).toBe('proto-in-hasOwnProperty');
+    expect(await p.client.secretList('default')).toEqual([
+      { context: 'default', key: '__proto__' },
+      { context: 'default', key: '__proto__x' },
+      { context: 'default', key: 'constructor' },
+      { context: 'default', key: 'old' },
+    ]);
+    // usable from env_from_secrets like any key; unset ones are "not found"
+    const j = await p.client.jobCreate({ exec: 'printf %s "$X" | wc -c', env_from_secrets: { X: '__proto__' } });
+    expect((await p.client.jobWait(j.id)).state).toBe('succeeded');
+    expect((await p.client.jobLogs(j.id)).lines[0]!.line.trim()).toBe('11');
+    await expect(p.client.jobCreate({ exec: 'true', env_from_secrets: { X: 'valueOf' } })).rejects.toThrow(
+      /env_from_secrets\.X: secret "valueOf" not found in context "default"/,
+    );
+    // references are held to the key/context rules of secret.set
+    await expect(p.client.jobCreate({ exec: 'true', env_from_secrets: { X: '../etc/k' } })).rejects.toThrow(/env_from_secrets.*secret context "\.\."/);
+    await expect(p.client.jobCreate({ exec: 'true', env_from_secrets: ['ctx/KEY'] })).rejects.toThrow(/env_from_secrets.*invalid environment variable name/);
+    expect(await p.client.secretDelete('constructor')).toEqual({ deleted: true });
+    await p.stop();
+
+    const p2 = await startProc({}, dir);
+    expect(await p2.client.secretGet('__proto__')).toBe('proto-value');
+    expect(await p2.client.secretGet('__proto__', 'hasOwnProperty')).toBe('proto-in-hasOwnProperty');
+    await expect(p2.client.secretGet('constructor')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    const saved = JSON.parse(await fs.readFile(path.join(data, 'secrets.json'), 'utf8'));
+    expect(Object.keys(saved.contexts.default).sort()).toEqual(['__proto__', '__proto__x', 'old']);
+  });
+
   it('tails and queries logs across sources', async () => {
     const p = await startProc();
     await p.client.serviceSet({ name: 'a', exec: 'echo alpha-1; echo alpha-2 >&2; exec sleep 1000' });

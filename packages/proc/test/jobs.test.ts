@@ -108,6 +108,41 @@ describe('jobs', () => {
       /env_from_secrets\.MISSING: secret "MISSING" not found in context "default"/,
     );
   });
+
+  it('masks the secret values it was given in every record of its output', async () => {
+    const p = await startProc();
+    await p.client.secretSet('k', 's3cret-value-123');
+    await p.client.secretSet('pem', '-----BEGIN-----\nc2VjcmV0LWJvZHk=\n-----END-----');
+    const j = await p.client.jobCreate({
+      exec: 'echo "token=$TOK"; echo "again $TOK$TOK" >&2; printf "%s\\n" "$PEM"; echo "short ${#TOK}"; exec sleep 1000',
+      env_from_secrets: { TOK: 'k', PEM: 'pem' },
+    });
+    const want = [
+      ['stdout', 'token=***'],
+      ['stderr', 'again ******'],
+      ['stdout', '***'],
+      ['stdout', '***'],
+      ['stdout', '***'],
+      ['stdout', 'short 16'],
+    ];
+    // the ring (log.tail, log.query) while the job runs
+    const tail = await waitFor(async () => {
+      const { lines } = await p.client.logTail({ source: `job:${j.id}` });
+      return lines.length === want.length ? lines : undefined;
+    });
+    expect(tail.map((l) => [l.stream, l.line]).sort()).toEqual([...want].sort());
+    expect((await p.client.logQuery({ grep: 's3cret' })).lines).toEqual([]);
+    const done = await p.client.jobCancel(j.id);
+    expect(done.state).toBe('cancelled');
+    // job.logs reads the job's log file
+    expect((await p.client.jobLogs(j.id)).lines.map((l) => [l.stream, l.line]).sort()).toEqual([...want].sort());
+    await p.stop();
+    const file = await fs.readFile(path.join(p.config.data_dir, 'jobs', `${j.id}.log`), 'utf8');
+    expect(file).toMatch(/ stdout token=\*\*\*$/m);
+    const history = await fs.readFile(path.join(p.config.data_dir, 'jobs', 'jobs.json'), 'utf8');
+    const all = [file, history, JSON.stringify(done), ...p.logs].join('\n');
+    for (const leak of ['s3cret-value-123', 'c2VjcmV0LWJvZHk=']) expect(all).not.toContain(leak);
+  });
 });
 
 describe('schedules', () => {

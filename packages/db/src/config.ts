@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '@hero/core';
 import { z } from 'zod';
 
 /** hero_db configuration (TOML keys as written; unknown keys are errors). */
@@ -40,3 +41,11 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * True when RESP over TCP on `host` must be password-protected: anything but loopback can be
+ * reached from other machines. Checked at start-up and again on `CONFIG SET requirepass`.
+ */
+export function tcpNeedsPassword(host: string): boolean {
+  return !isLoopbackHost(host);
+}

@@ -4,12 +4,15 @@ import { Db, type KeyspaceHooks } from './keyspace.js';
 import type { Reply } from './reply.js';
 import { Session, type BlockState, type SessionTransport } from './session.js';
 import { globMatch } from './glob.js';
+import { tcpNeedsPassword } from './config.js';
 import { busyGate } from './lua/commands.js';
 
 /** Settings the engine reads at run time; CONFIG SET changes some of them. */
 export interface EngineConfig {
   databases: number;
   requirepass: string;
+  /** Host of the RESP TCP listener, when there is one (decides whether a password is mandatory). */
+  tcpHost?: string;
   protoMaxBulkLen: number;
   maxclients: number;
   /** CONFIG GET/SET view: parameter → value (strings, as Redis reports them). */
@@ -480,8 +483,14 @@ export class Engine implements KeyspaceHooks {
 
   /** CONFIG SET of one parameter; an error message or null. */
   setParam(name: string, value: string): string | null {
-    if (name === 'requirepass') this.config.requirepass = value;
-    else if (name === 'maxclients') {
+    if (name === 'requirepass') {
+      // the start-up rule must hold at run time too, or one CONFIG SET opens the port to everyone
+      const host = this.config.tcpHost;
+      if (value === '' && host !== undefined && tcpNeedsPassword(host)) {
+        return `refusing to clear requirepass while listening on non-loopback TCP host ${host}`;
+      }
+      this.config.requirepass = value;
+    } else if (name === 'maxclients') {
       if (!/^-?\d+$/.test(value)) return "argument couldn't be parsed into an integer";
       const n = Number(value);
       if (n < 1 || n > 4294967295) return 'argument must be between 1 and 4294967295 inclusive';

@@ -6,7 +6,6 @@ import {
   HeroError,
   ensureDir,
   expandHome,
-  isLoopbackHost,
   parseHostPort,
   prepareSocket,
   serveRpc,
@@ -14,7 +13,7 @@ import {
   toHeroError,
   type RunContext,
 } from '@hero/core';
-import { configSchema, type Config } from './config.js';
+import { configSchema, tcpNeedsPassword, type Config } from './config.js';
 import { allCommands } from './commands/index.js';
 import { Engine } from './engine.js';
 import { acquireLock } from './lock.js';
@@ -82,7 +81,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     } catch (err) {
       throw new ConfigError('invalid config', [`tcp: ${(err as Error).message}`]);
     }
-    if (!isLoopbackHost(tcp.host) && !config.requirepass) {
+    if (tcpNeedsPassword(tcp.host) && !config.requirepass) {
       throw new ConfigError('invalid config', [`tcp: refusing to listen on non-loopback ${config.tcp} without requirepass`]);
     }
   }
@@ -115,6 +114,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       {
         databases: config.databases,
         requirepass: config.requirepass,
+        ...(tcp ? { tcpHost: tcp.host } : {}),
         protoMaxBulkLen: config.proto_max_bulk_len,
         maxclients: config.maxclients,
         params: params(config, dataDir, tcp?.port ?? 0),

@@ -20,9 +20,20 @@ export interface RespListener {
 
 const PUBSUB_OUTPUT_LIMIT = 32 * 1024 * 1024;
 const QUERY_BUFFER_LIMIT = 1024 * 1024 * 1024;
+const ATTACK_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * True for the first word of an HTTP request (`POST`, `Host:`): a web page made a browser talk
+ * HTTP to us, and the request body may carry commands (cross-protocol scripting).
+ */
+export function isCrossProtocolAttack(name: string): boolean {
+  if (name.length !== 4 && name.length !== 5) return false;
+  const n = name.toLowerCase();
+  return n === 'post' || n === 'host:';
+}
 
 /** Serves one client connection: parse → execute → one write per read batch. */
-function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp', onClose: () => void): void {
+function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp', onAttack: (addr: string) => void, onClose: () => void): void {
   const limits = { get maxBulk() { return engine.config.protoMaxBulkLen; } };
   const parser = new RespParser(limits);
   let closed = false;
@@ -73,6 +84,16 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
     engine.freeSession(s);
   };
 
+  // Like Redis's securityWarningCommand: nothing more from this connection runs, and even replies
+  // to commands that came before the attack in the same read are dropped.
+  const abort = (): void => {
+    if (closed) return;
+    closed = true;
+    s.out.take();
+    socket.destroy();
+    engine.freeSession(s);
+  };
+
   const process = (): void => {
     while (!closed && s.blocked === null && !s.closing && !waitingDrain) {
       let argv: string[] | null;
@@ -86,6 +107,11 @@ function serveConnection(engine: Engine, socket: net.Socket, kind: 'unix' | 'tcp
         return;
       }
       if (argv === null) break;
+      if (isCrossProtocolAttack(argv[0]!)) {
+        onAttack(addr);
+        abort();
+        return;
+      }
       try {
         engine.execute(s, argv);
       } catch (err) {
@@ -165,10 +191,20 @@ export async function listenResp(engine: Engine, opts: RespListenOptions): Promi
   const make = (kind: 'unix' | 'tcp') => {
     const server = net.createServer((socket) => {
       sockets.add(socket);
-      serveConnection(engine, socket, kind, () => sockets.delete(socket));
+      serveConnection(engine, socket, kind, onAttack, () => sockets.delete(socket));
     });
     servers.push(server);
     return server;
+  };
+  let attackLoggedAt = -Infinity;
+  const onAttack = (client: string): void => {
+    const now = Date.now();
+    if (now - attackLoggedAt < ATTACK_LOG_INTERVAL_MS) return;
+    attackLoggedAt = now;
+    engine.logger?.warn(
+      { client },
+      'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to hero_db. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your hero_db instance. Connection aborted.',
+    );
   };
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { cmd, type CommandDef } from '../command.js';
 import type { Reply } from '../reply.js';
 import type { Session } from '../session.js';
@@ -31,11 +32,21 @@ function select(c: Session, argv: string[], r: Reply): void {
   r.ok();
 }
 
+function digest(s: string): Buffer {
+  // utf16le maps every JS string to distinct bytes, so this equals `===` (latin1 would fold code units)
+  return createHash('sha256').update(s, 'utf16le').digest();
+}
+
+/** `a === b` in time that does not depend on where they differ or on their lengths. */
+function samePassword(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
 /** Checks credentials against the default user; true when accepted. */
 function checkAuth(c: Session, user: string, pass: string): boolean {
   const required = c.engine.config.requirepass;
   if (user !== 'default') return false;
-  return !required || pass === required;
+  return !required || samePassword(pass, required);
 }
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';

@@ -16,6 +16,7 @@ import {
 } from '@hero/core';
 import { Bus } from './bus.js';
 import { configSchema, type Config } from './config.js';
+import { refusedForwardSocket } from './forward.js';
 import { loadIdentity } from './identity.js';
 import { parseSubnet } from './ipv6.js';
 import { messageMethods } from './methods.js';
@@ -34,7 +35,7 @@ export { addressOfPublicKey, publicKeyOfSecret, identityOf, type Identity } from
 export const SERVICE = 'mycelium';
 const VERSION: string = pkg.version;
 
-function rulesFrom(config: Config): TopicRules {
+function rulesFrom(config: Config, socketDir: string): TopicRules {
   const rules = new TopicRules(config.default_topic_action === 'accept');
   const issues: string[] = [];
   config.topics.forEach((t, i) => {
@@ -47,7 +48,12 @@ function rulesFrom(config: Config): TopicRules {
       if (!subnet) issues.push(`topics.${i}.sources.${j}: "${s}" is not an IPv6 subnet`);
       else rules.addSource(k, subnet);
     });
-    if (t.forward_socket) rules.setForwardSocket(k, expandHome(t.forward_socket));
+    if (t.forward_socket) {
+      const p = path.resolve(expandHome(t.forward_socket));
+      const refused = refusedForwardSocket(p, socketDir);
+      if (refused) issues.push(`topics.${i}.forward_socket: ${refused}`);
+      else rules.setForwardSocket(k, p);
+    }
   });
   if (issues.length) throw new ConfigError('invalid mycelium topics', issues);
   return rules;
@@ -96,7 +102,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   const logger = ctx.logger;
   const socketDir = path.resolve(expandHome(config.socket_dir));
   const dataDir = path.resolve(expandHome(config.data_dir));
-  const rules = rulesFrom(config);
+  const rules = rulesFrom(config, socketDir);
   await ensureDir(dataDir);
   const identity = await loadIdentity(dataDir);
 
@@ -117,6 +123,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     forwardTimeoutMs: config.forward_timeout_secs * 1000,
     startTime: Math.floor(Date.now() / 1000),
     logger,
+    socketDir,
   });
   // a body carries base64 (4/3 of the payload) plus JSON around it
   const bodyLimit = Math.ceil((config.max_message_bytes * 4) / 3) + 64 * 1024;

@@ -6,7 +6,7 @@ import { HeroError, NotFoundError, type RunContext } from '@hero/core';
 import type { InboundMessage, MessageStatusResponse, NodeInfo, PublicKeyResponse, PushMessageBody } from './client.js';
 import { base64Length, isBase64 } from './base64.js';
 import { Bus, toInbound, toStatus, type Envelope, type OutRecord } from './bus.js';
-import { forwardToSocket } from './forward.js';
+import { forwardToSocket, refusedForwardSocket } from './forward.js';
 import { addressOfPublicKey, type Identity } from './identity.js';
 import { formatIpv6, formatSubnet, parseIpv6, parseSubnet, subnetContains, type Subnet } from './ipv6.js';
 import { isMessageId, newMessageId } from './message-id.js';
@@ -44,6 +44,8 @@ export interface ServiceOptions {
   forwardTimeoutMs: number;
   startTime: number;
   logger: Logger | undefined;
+  /** The Hero socket dir: forward sockets set over RPC must lie outside it. */
+  socketDir: string;
 }
 
 /** What `pushMessage` did: the id, and the reply when one was awaited and came. */
@@ -224,6 +226,8 @@ export class MessageService {
   private async forward(env: Omit<Envelope, 'seq' | 'expiresAt'>, socket: string): Promise<void> {
     let answer: Buffer;
     try {
+      const refused = refusedForwardSocket(socket, this.o.socketDir);
+      if (refused) throw new HeroError('HERO_INVALID', refused);
       answer = await forwardToSocket(socket, Buffer.from(env.payload, 'base64'), this.o.forwardTimeoutMs, this.o.maxMessageBytes);
     } catch (err) {
       this.o.logger?.warn({ err, id: env.id, socket }, 'forward socket failed; message kept in the inbox');
@@ -423,6 +427,8 @@ export class MessageService {
   setTopicForwardSocket(topic: string, socketPath: string): boolean {
     const key = topicKey(topic, CODES.invalidTopic);
     if (typeof socketPath !== 'string' || socketPath === '') throw invalid('socket_path must be a non-empty path', -32602);
+    const refused = refusedForwardSocket(socketPath, this.o.socketDir);
+    if (refused) throw invalid(refused, -32602);
     // a forward socket needs a listed topic; list it (with no sources it would block senders,
     // so an unlisted topic keeps following the default action through the rules below)
     if (!this.o.rules.get(key)) {

@@ -1,5 +1,7 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { b64, rawRequest, rpcRaw, startBus } from './helpers.js';
+import { b64, rawRequest, rpcRaw, startBus, tempDir } from './helpers.js';
 
 describe('bad input gets a clear error and loses nothing', () => {
   it('rejects malformed pushMessage params with Mycelium codes', async () => {
@@ -90,4 +92,26 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(await client.popMessage()).toBeNull();
     expect((await client.getInfo()).nodePubkey).toBe(nodePubkey);
   });
+
+  it("refuses forward sockets inside the Hero socket dir (the services' own sockets) or relative", async () => {
+    const { client, ready } = await startBus();
+    const socketDir = path.dirname(path.dirname(ready.sockets.rpc!));
+    const procSock = path.join(socketDir, 'hero_proc', 'rpc.sock');
+    await expect(client.setTopicForwardSocket('t', procSock)).rejects.toMatchObject({ rpcCode: -32602, message: expect.stringContaining('outside the Hero socket dir') });
+    await expect(client.setTopicForwardSocket('t', ready.sockets.rpc!)).rejects.toMatchObject({ rpcCode: -32602 });
+    await expect(client.setTopicForwardSocket('t', 'relative.sock')).rejects.toMatchObject({ message: expect.stringContaining('absolute') });
+    // a symlink outside that leads inside is the same thing
+    const outside = await tempDir();
+    await fs.symlink(socketDir, path.join(outside, 'link'));
+    await expect(client.setTopicForwardSocket('t', path.join(outside, 'link', 'hero_proc', 'rpc.sock'))).rejects.toMatchObject({ rpcCode: -32602 });
+    expect(await client.getTopicForwardSocket('t')).toBeNull();
+  });
+
+  it('refuses a configured forward socket inside the socket dir, naming the field', async () => {
+    const dir = await tempDir();
+    await expect(
+      startBus({ socket_dir: path.join(dir, 's'), topics: [{ topic: 'x', forward_socket: path.join(dir, 's', 'hero_proc', 'rpc.sock') }] }),
+    ).rejects.toMatchObject({ code: 'HERO_CONFIG', issues: [expect.stringMatching(/^topics.0.forward_socket: socket_path must be outside the Hero socket dir/)] });
+  });
 });
+

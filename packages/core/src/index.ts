@@ -29,7 +29,7 @@ export {
   type SocketListenOptions,
   type TcpListenOptions,
 } from './listen.js';
-export { readBody, sendJson } from './http-util.js';
+export { browserRefusal, readBody, sendJson } from './http-util.js';
 export {
   PARSE_ERROR,
   INVALID_REQUEST,

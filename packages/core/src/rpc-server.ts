@@ -16,7 +16,7 @@ import {
 import { listenHttp, type HttpListener, type SocketListenOptions, type TcpListenOptions } from './listen.js';
 import { buildOpenRpc, type ServiceInfo } from './openrpc.js';
 import type { CallContext, RpcMethod } from './rpc-method.js';
-import { readBody, sendJson } from './http-util.js';
+import { browserRefusal, readBody, sendJson } from './http-util.js';
 
 /** Extra HTTP routes served beside the RPC endpoints; return true when handled. */
 export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
@@ -36,6 +36,11 @@ export interface RpcHandlerOptions {
   logger?: Logger;
   /** Routes tried before the built-in 404 (REST APIs, SSE, dashboards). */
   routes?: HttpRoute;
+  /**
+   * Web pages (`Origin` values, `*` for any) whose requests a TCP listener accepts; any other
+   * cross-site request is refused (see `browserRefusal`). Default none.
+   */
+  allowedOrigins?: readonly string[];
   /** `heroservice.json` protocol (default `openrpc`). */
   protocol?: 'openrpc' | 'ui' | 'rest';
 }
@@ -195,6 +200,8 @@ export function createRpcHandler(opts: RpcHandlerOptions): RpcHandler {
 
   const handler: http.RequestListener = (req, res) => {
     void (async () => {
+      const refused = browserRefusal(req, opts.allowedOrigins);
+      if (refused) return sendJson(res, 403, { error: 'forbidden', message: refused });
       const url = req.url ?? '/';
       const qi = url.indexOf('?');
       const path = qi === -1 ? url : url.slice(0, qi);

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -328,6 +329,46 @@ describe('JSON-RPC server', () => {
     expect(await inflight).toBe('finished');
     for (let i = 0; i < 100 && (await fs.stat(sock).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 20));
     await expect(fs.stat(sock)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses what a web page could send to a loopback TCP port; the Unix socket is not affected', async () => {
+    const dir = await tempDir();
+    const sock = path.join(dir, 'hero_test', 'rpc.sock');
+    const server = await serveRpc({ info, methods, socket: { path: sock, service: 'hero_test' }, tcp: { host: '127.0.0.1', port: 0 } });
+    onTestFinished(() => server.close());
+    const port = server.tcpAddress!.port;
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'math.add', params: { a: 1, b: 2 } });
+    const post = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/rpc', headers: { 'content-type': 'text/plain', ...headers } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    // a cross-site page (a "simple" request needs no preflight)
+    const cross = await post({ origin: 'https://evil.example' });
+    expect(cross.status).toBe(403);
+    expect(JSON.parse(cross.body)).toMatchObject({ error: 'forbidden', message: expect.stringContaining('cross-origin') });
+    // DNS rebinding: the page's own origin, but not a loopback name
+    expect((await post({ host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` })).status).toBe(403);
+    expect((await post({ host: `attacker.example:${port}` })).status).toBe(403);
+    // loopback names, with or without a same-origin Origin, are served
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `app.localhost:${port}`]) {
+      expect((await post({ host })).status, host).toBe(200);
+    }
+    expect((await post({ host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(200);
+    // the Unix socket is local by construction
+    expect((await rawRequest(sock, 'POST', '/rpc', body, { origin: 'https://evil.example' })).status).toBe(200);
+    // pages a service admits on purpose (CORS) pass
+    const open = await serveRpc({ info, methods, tcp: { host: '127.0.0.1', port: 0 }, allowedOrigins: ['https://app.example'] });
+    onTestFinished(() => open.close());
+    const allowed = await fetch(`http://127.0.0.1:${open.tcpAddress!.port}/rpc`, { method: 'POST', body, headers: { origin: 'https://app.example' } });
+    expect(allowed.status).toBe(200);
+    const other = await fetch(`http://127.0.0.1:${open.tcpAddress!.port}/rpc`, { method: 'POST', body, headers: { origin: 'https://evil.example' } });
+    expect(other.status).toBe(403);
   });
 
   it('serves TCP on port 0 beside the socket', async () => {

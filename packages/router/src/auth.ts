@@ -23,6 +23,8 @@ export interface Access {
   readonly enabled: boolean;
   /** True when bearer tokens are configured (the Authorization header is then not forwarded). */
   readonly hasTokens: boolean;
+  /** True when an allow-list of client addresses is configured. */
+  readonly hasAllowList: boolean;
   check(remoteAddress: string | undefined, authorization: string | undefined): AuthResult;
 }
 
@@ -56,6 +58,7 @@ export function createAccess(opts: AccessOptions): Access {
   return {
     enabled: needToken || allow !== undefined,
     hasTokens: needToken,
+    hasAllowList: allow !== undefined,
     check(remote, authorization) {
       if (allow) {
         if (!remote) return 403;

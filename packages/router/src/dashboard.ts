@@ -1,16 +1,62 @@
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { readBody, sendJson, type HttpRoute, type RpcHandler } from '@hero/core';
 import { isValidName } from './names.js';
+import { PROXY_MARK_HEADER, browserRuleBroken, browserRuleError, type HostRule } from './origin.js';
 import type { Registry } from './registry.js';
 
 const CONSOLE_LIMIT = 4 * 1024 * 1024;
 
+export interface DashboardOptions {
+  /** Which Host values are answered through the TCP entry point (anything else: loopback only). */
+  hostRule: HostRule;
+  /** Secret the TCP entry point sends in PROXY_MARK_HEADER with the requests it proxies here. */
+  proxyMark: string;
+}
+
+/** True when the request came through this router's TCP entry point. */
+function isProxied(req: http.IncomingMessage, mark: Buffer): boolean {
+  const got = req.headers[PROXY_MARK_HEADER];
+  if (typeof got !== 'string' || got.length !== mark.length) return false;
+  return timingSafeEqual(Buffer.from(got, 'latin1'), mark);
+}
+
+/** Headers that tell the service a console call was proxied, and for whom (as the TCP proxy sends them). */
+function forwardedHeaders(req: http.IncomingMessage, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const h = req.headers;
+  // through the TCP entry the proxy set these (a client's own X-Hero-Context never gets this
+  // far); a direct call on admin.sock comes from a local process and stays local
+  const xff = h['x-forwarded-for'];
+  if (typeof xff === 'string' && xff !== '') {
+    out['x-forwarded-for'] = xff;
+    out['x-forwarded-proto'] = typeof h['x-forwarded-proto'] === 'string' ? h['x-forwarded-proto'] : 'http';
+    out['x-forwarded-prefix'] = prefix;
+    if (typeof h['x-forwarded-host'] === 'string') out['x-forwarded-host'] = h['x-forwarded-host'];
+  }
+  const context = h['x-hero-context'];
+  if (typeof context === 'string' && context !== '') out['x-hero-context'] = context;
+  return out;
+}
+
 /**
  * API routes of the dashboard, relative to where it is mounted (admin.sock `/` or TCP `/admin/`):
- * `POST rpc` (the router's own API) and `POST console` (one JSON-RPC call to any socket).
+ * `POST rpc` (the router's own API) and `POST console` (one JSON-RPC call to any socket). Every
+ * request (the page too) must pass the browser rules of the TCP entry point first.
  */
-export function dashboardRoutes(registry: Registry, rpc: () => RpcHandler, timeoutMs: number): HttpRoute {
+export function dashboardRoutes(registry: Registry, rpc: () => RpcHandler, timeoutMs: number, opts: DashboardOptions): HttpRoute {
+  const mark = Buffer.from(opts.proxyMark, 'latin1');
   return async (req, res) => {
+    // through the entry point the Host passed its rule already; directly on admin.sock (an SSH
+    // tunnel a page can rebind its name onto) only loopback names are answered
+    const rule = isProxied(req, mark) ? opts.hostRule : 'loopback';
+    const broken = browserRuleBroken(req.headers.host, req.headers.origin, rule);
+    if (broken) {
+      const { status, body } = browserRuleError(broken, req.headers.host);
+      res.setHeader('connection', 'close');
+      sendJson(res, status, body);
+      return true;
+    }
     if (req.method !== 'POST') return false;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/rpc') {
@@ -61,7 +107,11 @@ export function dashboardRoutes(registry: Registry, rpc: () => RpcHandler, timeo
             method: 'POST',
             path: '/rpc',
             timeout: timeoutMs || undefined,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+            headers: {
+              ...forwardedHeaders(req, entry.prefix),
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            },
           },
           (ures) => {
             const chunks: Buffer[] = [];

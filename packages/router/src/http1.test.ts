@@ -7,6 +7,13 @@ describe('parseRequestHead', () => {
     expect(r).toMatchObject({ method: 'POST', target: '/a/b?c', minor: 1, contentLength: 12, chunked: false, close: false, host: 'h', forwardedFor: '1.1.1.1' });
     expect(typeof r === 'object' && r.headers).toEqual(['Host', 'h', 'Content-Length', '12', 'X-A', '1']);
   });
+  it('reads Origin (kept for the upstream), refuses two, and drops the router-owned mark', () => {
+    const r = parseRequestHead('POST / HTTP/1.1\r\nHost: h\r\nORIGIN: http://h\r\nCookie: c\r\nX-Hero-Router-Proxy: guess');
+    expect(r).toMatchObject({ origin: 'http://h' });
+    expect(typeof r === 'object' && r.headers).toEqual(['Host', 'h', 'ORIGIN', 'http://h', 'Cookie', 'c']);
+    expect(parseRequestHead('GET / HTTP/1.1\r\nHost: h\r\nAccept: x')).toMatchObject({ origin: undefined });
+    expect(parseRequestHead('GET / HTTP/1.1\r\nHost: h\r\nOrigin: http://h\r\norigin: http://e')).toBe(400);
+  });
   it('knows close, chunked, upgrade and HTTP/1.0', () => {
     expect(parseRequestHead('GET / HTTP/1.1\r\nHost: h\r\nConnection: close')).toMatchObject({ close: true });
     expect(parseRequestHead('GET / HTTP/1.0')).toMatchObject({ close: true, minor: 0 });

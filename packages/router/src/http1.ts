@@ -67,6 +67,8 @@ export interface RequestHead {
   authorization: string | undefined;
   /** X-Forwarded-For received from the client (appended to). */
   forwardedFor: string | undefined;
+  /** Origin sent by a browser (kept for the upstream too). */
+  origin: string | undefined;
 }
 
 /** Why a request head was refused: the HTTP status to answer with. */
@@ -109,6 +111,7 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
   let host: string | undefined;
   let authorization: string | undefined;
   let forwardedFor: string | undefined;
+  let origin: string | undefined;
   let extra: string[] | undefined;
   let pos = eol + 2;
   while (pos < head.length) {
@@ -122,9 +125,13 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     const value = head.slice(colon + 1, end).trim();
     pos = end + 2;
     if (!isValueOk(value)) return 400;
-    // only names of these lengths are looked at: others pass without being lower-cased
+    // only names of these lengths are looked at: others pass without being lower-cased (of the
+    // six-letter names only those starting with an o: Accept, Cookie, Expect… are not)
     const len = name.length;
-    if (len > 19 || len < 2 || len === 3 || len === 5 || len === 6 || len === 8 || len === 9 || len === 11 || len === 12) {
+    if (
+      len > 19 || len < 2 || len === 3 || len === 5 || len === 8 || len === 9 || len === 11 || len === 12 ||
+      (len === 6 && (name.charCodeAt(0) | 32) !== 111)
+    ) {
       headers.push(name, value);
       continue;
     }
@@ -162,6 +169,11 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
       case 'authorization':
         authorization = value;
         break;
+      case 'origin':
+        // two Origin headers: refused rather than guessing which one a check should look at
+        if (origin !== undefined) return 400;
+        origin = value;
+        break;
       case 'x-forwarded-for':
         forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         continue;
@@ -175,6 +187,7 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
       case 'x-forwarded-host':
       case 'x-forwarded-prefix':
       case 'x-hero-context':
+      case 'x-hero-router-proxy':
         continue;
     }
     headers.push(name, value);
@@ -194,6 +207,7 @@ export function parseRequestHead(head: string): RequestHead | HeadError {
     host,
     authorization,
     forwardedFor,
+    origin,
   };
 }
 
@@ -212,6 +226,8 @@ export interface ForwardInfo {
   context: string;
   /** Drop Authorization (it carried the router's own token). */
   dropAuthorization: boolean;
+  /** Further header lines, each ending in CRLF ('' for none). */
+  extra?: string;
 }
 
 /** The request head sent upstream for `rest`, with X-Forwarded-* and X-Hero-Context set. */
@@ -228,6 +244,7 @@ export function upstreamHead(req: RequestHead, rest: string, f: ForwardInfo): st
   s += `X-Forwarded-Proto: ${f.proto}\r\nX-Forwarded-Prefix: ${f.prefix}\r\n`;
   if (req.host !== undefined) s += `X-Forwarded-Host: ${req.host}\r\n`;
   if (f.context) s += `X-Hero-Context: ${f.context}\r\n`;
+  if (f.extra) s += f.extra;
   return s + '\r\n';
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -17,6 +18,7 @@ import { routerMethods } from './api.js';
 import { createAccess } from './auth.js';
 import type { Config } from './config.js';
 import { dashboardHtml, dashboardRoutes } from './dashboard.js';
+import { hostRuleFor } from './origin.js';
 import { ProxyEngine } from './proxy.js';
 import { Registry } from './registry.js';
 import type { RouterHealth } from './schemas.js';
@@ -135,7 +137,11 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   try {
     rpc = await serveRpc({ info, methods, logger, socket: { path: socketPath(socketDir, SERVICE, 'rpc'), service: SERVICE } });
     const rpcHandler = rpc;
-    const routes = dashboardRoutes(registry, () => rpcHandler, config.upstream_timeout_ms);
+    const proxyMark = randomBytes(24).toString('base64url');
+    const routes = dashboardRoutes(registry, () => rpcHandler, config.upstream_timeout_ms, {
+      hostRule: hostRuleFor(access.hasTokens, access.hasAllowList),
+      proxyMark,
+    });
     const html = dashboardHtml(VERSION);
     ui = await serveUi({
       info,
@@ -154,6 +160,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
         maxIdle: config.max_idle,
         keepAliveMs: config.keep_alive_ms,
         clientTimeoutMs: config.client_timeout_ms,
+        admin: { path: ui.socketPath!, mark: proxyMark },
         logger,
       });
       tcp = await listenTcpEntry({ ...listen, tls, engine });

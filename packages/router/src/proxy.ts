@@ -12,6 +12,7 @@ import {
   type ResponseHead,
 } from './http1.js';
 import { hasUnsafePath, parseRoute } from './names.js';
+import { PROXY_MARK_HEADER, browserRuleBroken, browserRuleError, hostRuleFor, type HostRule } from './origin.js';
 import type { Registry, SocketEntry } from './registry.js';
 import { SERVICE } from './version.js';
 
@@ -33,6 +34,8 @@ export interface ProxyOptions {
   keepAliveMs: number;
   /** Close a client connection that sent nothing (or only part of a head) for this long; 0 = never. */
   clientTimeoutMs: number;
+  /** The router's own admin.sock and the secret that marks requests proxied to it (see PROXY_MARK_HEADER). */
+  admin?: { path: string; mark: string };
   logger?: Logger;
 }
 
@@ -49,6 +52,7 @@ const REASONS: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  421: 'Misdirected Request',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   502: 'Bad Gateway',
@@ -61,6 +65,7 @@ const ERROR_NAMES: Record<number, string> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
+  421: 'misdirected_request',
   431: 'headers_too_large',
   501: 'not_implemented',
   502: 'bad_gateway',
@@ -408,6 +413,8 @@ class ClientConn {
   private closing = false;
   private waiting = false;
   private pausedBy: Exchange | undefined;
+  /** The last Host value that passed the browser rules (a keep-alive client repeats it). */
+  private hostOk: string | undefined;
   readonly remote: string;
   /** Coarse time of the last byte received or the last answer sent. */
   lastActive: number;
@@ -508,6 +515,16 @@ class ClientConn {
     }
     if (req.close) this.closeAfter = true;
     const hasBody = req.chunked || req.contentLength > 0;
+    // browser rules before anything else: a cross-site page or a rebound DNS name gets nothing
+    // (one string comparison for a keep-alive client without Origin)
+    if (req.origin !== undefined || (req.host !== this.hostOk && e.hostRule !== 'any')) {
+      const broken = browserRuleBroken(req.host, req.origin, e.hostRule);
+      if (broken) {
+        const { status, body } = browserRuleError(broken, req.host);
+        return this.respond(status, body, hasBody || req.upgrade !== undefined);
+      }
+      this.hostOk = req.host;
+    }
     let context = e.context;
     if (e.access.enabled) {
       const r = e.access.check(this.remote, req.authorization);
@@ -572,6 +589,7 @@ class ClientConn {
       prefix: prefix ?? entry.prefix,
       context,
       dropAuthorization: e.access.hasTokens,
+      extra: entry.path === e.adminPath ? e.adminMark : '',
     });
     const ex = new Exchange(e, this, entry, req, head);
     this.ex = ex;
@@ -610,10 +628,16 @@ class ClientConn {
 export class ProxyEngine {
   readonly registry: Registry;
   readonly access: Access;
+  /** Which Host values are answered (without bearer tokens: loopback names only, against DNS rebinding). */
+  readonly hostRule: HostRule;
   readonly context: string;
   readonly proto: 'http' | 'https';
   readonly upstreamTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** admin.sock of this router ('' when unknown). */
+  readonly adminPath: string;
+  /** The header line that marks requests proxied to it. */
+  readonly adminMark: string;
   readonly conns = new Set<ClientConn>();
   closing = false;
   /** Read buffer shared by every upstream connection (see UpConn). */
@@ -631,10 +655,13 @@ export class ProxyEngine {
   constructor(o: ProxyOptions) {
     this.registry = o.registry;
     this.access = o.access;
+    this.hostRule = hostRuleFor(o.access.hasTokens, o.access.hasAllowList);
     this.context = o.context;
     this.proto = o.proto;
     this.upstreamTimeoutMs = o.upstreamTimeoutMs;
     this.idleTimeoutMs = o.idleTimeoutMs;
+    this.adminPath = o.admin?.path ?? '';
+    this.adminMark = o.admin ? `${PROXY_MARK_HEADER}: ${o.admin.mark}\r\n` : '';
     this.maxIdle = o.maxIdle;
     this.clientTimeoutMs = o.clientTimeoutMs;
     this.keepAliveMs = o.keepAliveMs;

@@ -79,7 +79,7 @@ describe('proxy', () => {
         'proxy-authorization': 'secret',
         connection: 'keep-alive, x-private',
         'x-private': 'dropped',
-        host: 'node.example:9998',
+        host: 'node.localhost:9998',
       },
     });
     expect(reply.status).toBe(200);
@@ -90,10 +90,10 @@ describe('proxy', () => {
     expect(seen.headers['x-custom']).toBe('kept');
     expect(seen.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
     expect(seen.headers['x-forwarded-proto']).toBe('http');
-    expect(seen.headers['x-forwarded-host']).toBe('node.example:9998');
+    expect(seen.headers['x-forwarded-host']).toBe('node.localhost:9998');
     expect(seen.headers['x-forwarded-prefix']).toBe('/hero_echo/http');
     expect(seen.headers['x-hero-context']).toBe('ctx-main');
-    expect(seen.headers.host).toBe('node.example:9998');
+    expect(seen.headers.host).toBe('node.localhost:9998');
     for (const h of ['te', 'proxy-authorization', 'x-private']) expect(seen.headers[h]).toBeUndefined();
     expect(seen.headers.connection ?? 'keep-alive').toBe('keep-alive');
   });
@@ -326,7 +326,7 @@ describe('proxy', () => {
       '/hero_ok//x',
     ];
     for (const p of paths) {
-      const out = await rawExchange(r.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const out = await rawExchange(r.port, `GET ${p} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
       expect(out, p).toMatch(/^HTTP\/1\.1 400 /);
       expect(out).not.toContain('escaped');
     }
@@ -338,11 +338,11 @@ describe('proxy', () => {
     const linked = await request(r.port, 'GET', '/linked/x/');
     expect(linked.status).toBe(404);
     // malformed requests
-    expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/2.0\r\nHost: x\r\n\r\n')).toMatch(/^HTTP\/1\.1 505 /);
-    expect(await rawExchange(r.port, `GET /hero_ok/http/ HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
-    expect(await rawExchange(r.port, 'GET http://evil/hero_ok/http/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/1.1\r\nHost: localhost\r\nBad Header: 1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await rawExchange(r.port, 'GET /hero_ok/http/ HTTP/2.0\r\nHost: localhost\r\n\r\n')).toMatch(/^HTTP\/1\.1 505 /);
+    expect(await rawExchange(r.port, `GET /hero_ok/http/ HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await rawExchange(r.port, 'GET http://evil/hero_ok/http/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect((await request(r.port, 'GET', '/hero_ok/http/fine')).status).toBe(200);
   });
 
@@ -350,10 +350,10 @@ describe('proxy', () => {
     const r = await startRouter({ client_timeout_ms: 300 });
     await upstream(r.socketDir, 'hero_c', 'http', (_q, res) => json(res, 200, { ok: true }));
     // a slow client: part of a head, then nothing
-    const partial = await rawExchange(r.port, 'GET /hero_c/http/ HTTP/1.1\r\nHost: x\r\n');
+    const partial = await rawExchange(r.port, 'GET /hero_c/http/ HTTP/1.1\r\nHost: localhost\r\n');
     expect(partial).toBe('');
     // an idle keep-alive connection after a complete exchange
-    const idle = await rawExchange(r.port, 'GET /hero_c/http/ HTTP/1.1\r\nHost: x\r\n\r\n');
+    const idle = await rawExchange(r.port, 'GET /hero_c/http/ HTTP/1.1\r\nHost: localhost\r\n\r\n');
     expect(idle).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"ok":true\}$/);
   });
 
@@ -365,8 +365,8 @@ describe('proxy', () => {
       req.on('end', () => json(res, 200, { url: req.url, body: Buffer.concat(chunks).toString() }));
     });
     const data =
-      'POST /hero_b/http/one HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4;x=y\r\ndefg\r\n0\r\nX-T: 1\r\n\r\n' +
-      'POST /hero_b/http/two HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
+      'POST /hero_b/http/one HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4;x=y\r\ndefg\r\n0\r\nX-T: 1\r\n\r\n' +
+      'POST /hero_b/http/two HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
     const out = await new Promise<string>((resolve, reject) => {
       const sock = net.connect(r.port, '127.0.0.1');
       let got = '';
@@ -434,16 +434,16 @@ describe('proxy', () => {
     const v10 = await rawExchange(r.port, 'GET /hero_v/http/a HTTP/1.0\r\n\r\n');
     expect(v10).toMatch(/^HTTP\/1\.1 200 /);
     expect(v10).toContain('"url":"/a"');
-    const head = await rawExchange(r.port, 'HEAD /hero_v/http/h HTTP/1.1\r\nHost: x\r\n\r\nGET /hero_v/http/after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const head = await rawExchange(r.port, 'HEAD /hero_v/http/h HTTP/1.1\r\nHost: localhost\r\n\r\nGET /hero_v/http/after HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     expect(head.match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
     expect(head).toContain('"url":"/after"');
     const piped = await rawExchange(
       r.port,
-      'GET /hero_v/http/1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /hero_v/http/2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /hero_v/http/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'GET /hero_v/http/1 HTTP/1.1\r\nHost: localhost\r\n\r\nPOST /hero_v/http/2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhelloGET /hero_v/http/3 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
     );
     const urls = [...piped.matchAll(/"url":"([^"]+)","size":(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
     expect(urls).toEqual(['/1:0', '/2:5', '/3:0']);
-    const cont = await rawExchange(r.port, 'POST /hero_v/http/c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n', /100 Continue/);
+    const cont = await rawExchange(r.port, 'POST /hero_v/http/c HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n', /100 Continue/);
     expect(cont).toMatch(/^HTTP\/1\.1 100 Continue/);
   });
 });

@@ -53,7 +53,7 @@ describe('websocket', () => {
     await upstream(r.socketDir, 'hero_plain', 'http', (_q, res) => json(res, 426, { error: 'no websockets here' }));
     const out = await rawExchange(
       r.port,
-      'GET /hero_plain/http/ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      'GET /hero_plain/http/ HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
       /no websockets here/,
     );
     expect(out).toMatch(/^HTTP\/1\.1 426 /);

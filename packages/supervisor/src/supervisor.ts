@@ -56,7 +56,6 @@ function withCors(handler: http.RequestListener, origins: readonly string[]): ht
   };
 }
 
-/** Runs hero_supervisor until `signal` aborts; see DESIGN §5.4. */
 /** The environment runner processes start from: the program's (ctx.env), with a PATH. */
 function definedEnv(env: RunContext['env']): Record<string, string> {
   const out: Record<string, string> = {};
@@ -65,6 +64,7 @@ function definedEnv(env: RunContext['env']): Record<string, string> {
   return out;
 }
 
+/** Runs hero_supervisor until `signal` aborts; see DESIGN §5.4. */
 export async function run(config: Config, signal: AbortSignal, ctx: RunContext = {}): Promise<void> {
   if (signal.aborted) return;
   const log = ctx.logger;
@@ -184,6 +184,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
       info: { name: SERVICE, title: 'Hero Supervisor', version: VERSION, description: 'Distributed jobs and runners' },
       methods: supervisorMethods({ config, store, k, secrets, registry, waiters, info }),
       logger: log,
+      allowedOrigins: config.cors_origins,
     });
     const listener = await listenHttp({
       handler: withCors(rpc.handler, config.cors_origins),

@@ -4,7 +4,8 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { HeroError, UnavailableError } from '@hero/core';
-import type { InboundMessage, MessageStatusResponse, PushMessageBody, PushMessageResponseId, PublicKeyResponse } from './client.js';
+import type { InboundMessage, MessageStatusResponse, PushMessageBody, PublicKeyResponse } from './client.js';
+import { isMessageId } from './message-id.js';
 
 /** A URL without its user:password part, for logs. */
 export function redactUrl(u: string): string {
@@ -75,11 +76,14 @@ export class Upstream {
     const q = replyTimeout === undefined ? '' : `?reply_timeout=${replyTimeout}`;
     const timeoutMs = (replyTimeout ?? 0) * 1000 + 30_000;
     const { status, json } = await this.call('POST', `/api/v1/messages${q}`, body, { timeoutMs, signal });
-    if (status === 200) {
-      const m = json as InboundMessage;
-      return { id: m.id, reply: m, timedOut: false };
+    // the id is all a caller gets back (and what later lookups use): an answer without a valid
+    // one is the upstream's fault, not a message id
+    const id = (json as { id?: unknown } | null)?.id;
+    if ((status === 200 || status === 201 || status === 408) && !isMessageId(id)) {
+      throw new UnavailableError(`upstream push answered HTTP ${status} without a valid message id`, { rpcCode: -32015 });
     }
-    if (status === 201 || status === 408) return { id: (json as PushMessageResponseId).id, timedOut: status === 408 };
+    if (status === 200) return { id: id as string, reply: json as InboundMessage, timedOut: false };
+    if (status === 201 || status === 408) return { id: id as string, timedOut: status === 408 };
     if (status === 400) {
       throw new HeroError('HERO_INVALID', `upstream rejected the message: ${typeof json === 'string' ? json : 'bad request'}`, {
         rpcCode: -32602,

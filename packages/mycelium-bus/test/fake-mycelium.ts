@@ -9,6 +9,8 @@ export class FakeMycelium {
   readonly inbox: InboundMessage[] = [];
   /** When set, a push with reply_timeout is answered with this payload (base64). */
   replyPayload: string | undefined;
+  /** When set, a push is answered 201 with this body instead of `{id}` (a broken upstream). */
+  pushAnswer: unknown = undefined;
   readonly nodeIp = '5fd:7636:b80:9ad0::1';
   readonly nodePk = 'ab'.repeat(32);
   private waiters: (() => void)[] = [];
@@ -53,6 +55,7 @@ export class FakeMycelium {
       const id = (++this.n).toString(16).padStart(16, 'f');
       const replyTimeout = url.searchParams.get('reply_timeout');
       this.pushed.push({ body, replyTimeout, id });
+      if (this.pushAnswer !== undefined) return this.send(res, 201, this.pushAnswer);
       if (replyTimeout !== null && this.replyPayload) {
         return this.send(res, 200, {
           id,

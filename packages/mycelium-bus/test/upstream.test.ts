@@ -61,6 +61,17 @@ describe('upstream Mycelium daemon', () => {
     expect(info.nodePubkey).not.toBe(up.nodePk);
   });
 
+  it('refuses an upstream answer without a valid message id, and keeps serving', async () => {
+    const up = await fake();
+    const { client } = await startBus({ upstream: up.url, upstream_pull: false });
+    for (const answer of [{}, { id: 'short' }, { id: 42 }, null]) {
+      up.pushAnswer = answer;
+      await expect(client.send({ dst: up.nodeIp, payload: 'x' })).rejects.toMatchObject({ rpcCode: -32015, message: expect.stringContaining('without a valid message id') });
+    }
+    up.pushAnswer = undefined;
+    expect(await client.send({ dst: up.nodeIp, payload: 'x' })).toMatch(/^[0-9a-f]{16}$/);
+  });
+
   it('reports an unreachable upstream clearly', async () => {
     const up = await fake();
     const url = up.url;

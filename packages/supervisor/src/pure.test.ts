@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobBuilder } from './job-builder.js';
 import { instanceMember, keys, parseInstanceMember } from './keys.js';
-import { describeTarget, parseRedisTarget } from './redis.js';
+import { describeTarget, parseRedisTarget, unixRedisUrl } from './redis.js';
 import { Secrets } from './secrets.js';
 import type { CallContext } from '@hero/core';
 
@@ -19,6 +19,12 @@ describe('keys', () => {
 });
 
 describe('parseRedisTarget', () => {
+  it('reads back the URL handed to runners for a socket target, password and db included', () => {
+    for (const t of [{ path: '/tmp/r.sock' }, { path: '/tmp/r.sock', db: 3 }, { path: '/tmp/r.sock', db: 2, password: 'p@ss:w/rd %x' }]) {
+      expect(parseRedisTarget(unixRedisUrl(t))).toEqual(t);
+    }
+  });
+
   it('reads URLs and socket paths', () => {
     expect(parseRedisTarget('/tmp/r.sock')).toEqual({ path: '/tmp/r.sock' });
     expect(parseRedisTarget('unix:///tmp/r.sock?db=2')).toEqual({ path: '/tmp/r.sock', db: 2 });

@@ -20,6 +20,12 @@ export function parseRedisTarget(value: string): RedisTarget {
   throw new ConfigError(`invalid redis_url "${describeTarget(value)}" (expected redis://, rediss://, unix:// or an absolute socket path)`);
 }
 
+/** `unix://[:password@localhost]/path[?db=N]` for a socket target, as parseRedisTarget reads it. */
+export function unixRedisUrl(target: { path: string; db?: number; password?: string }): string {
+  const auth = target.password ? `:${encodeURIComponent(target.password)}@localhost` : '';
+  return `unix://${auth}${target.path}${target.db ? `?db=${target.db}` : ''}`;
+}
+
 /** The target without its password, for logs and info. */
 export function describeTarget(value: string): string {
   return value.replace(/\/\/([^@/]*)@/, '//***@');

@@ -20,7 +20,7 @@ import type { Config } from './config.js';
 import { JobStore } from './job-store.js';
 import { keys } from './keys.js';
 import { supervisorMethods } from './methods.js';
-import { connectRedis, describeTarget, openRedis, parseRedisTarget } from './redis.js';
+import { connectRedis, describeTarget, openRedis, parseRedisTarget, unixRedisUrl } from './redis.js';
 import { Reaper } from './reaper.js';
 import { RunnerRegistry } from './registry.js';
 import { Secrets } from './secrets.js';
@@ -84,7 +84,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
     }
   }
   const k = keys(config.namespace);
-  const runnerUrl = 'url' in target ? target.url : `unix://${target.path}${target.db ? `?db=${target.db}` : ''}`;
+  const runnerUrl = 'url' in target ? target.url : unixRedisUrl(target);
   let proc: ProcClient | undefined;
   const redis = openRedis(target, { name: 'supervisor' });
   const sub = openRedis(target, { blocking: true, name: 'supervisor:sub' });

@@ -48,8 +48,11 @@ describe('process_manager = "proc"', () => {
     const { ProcClient } = await import('@hero/proc/client');
     const proc = new ProcClient(procSock);
     onTestFinished(() => proc.close());
-    const env = (await proc.serviceGet('supervisor-pcmd')).spec.env as Record<string, string>;
-    expect(Object.keys(env).sort()).toEqual(['HERO_NAMESPACE', 'HERO_REDIS_URL', 'HERO_RUNNER_CONCURRENCY', 'HERO_RUNNER_HEARTBEAT_MS', 'HERO_RUNNER_NAME']);
+    const { spec } = await proc.serviceGet('supervisor-pcmd');
+    expect(Object.keys(spec.env as Record<string, string>).sort()).toEqual(['HERO_NAMESPACE', 'HERO_RUNNER_CONCURRENCY', 'HERO_RUNNER_HEARTBEAT_MS', 'HERO_RUNNER_NAME']);
+    // the Redis URL (it may carry a password) lives in hero_proc's secret store
+    expect(spec.env_from_secrets).toEqual({ HERO_REDIS_URL: 'hero_supervisor/supervisor-pcmd.redis_url' });
+    expect(await proc.secretGet('supervisor-pcmd.redis_url', 'hero_supervisor')).toBe(`unix://${redis.url}`);
     expect(await c.runJob({ runner: 'pcmd', payload: 'echo via proc', timeout: 30 })).toEqual({ success: 'via proc\n' });
     await admin.stopRunner('pcmd');
     expect((await admin.getRunnerStatus('pcmd')).state).not.toBe('running');

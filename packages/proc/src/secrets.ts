@@ -12,9 +12,20 @@ type SecretFile = { version: 1; contexts: Record<string, Record<string, string>>
 export class SecretStore {
   private contexts = new Map<string, Map<string, string>>();
   private readonly writer: DebouncedWriter;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string) {
     this.writer = new DebouncedWriter(file, () => this.snapshot(), 0);
+  }
+
+  /**
+   * Writes the store once the write before it is done, from the state at that moment: writes
+   * asked for together never land out of order (an older state renamed over a newer one).
+   */
+  private save(): Promise<void> {
+    const next = this.saving.then(() => writeJsonAtomic(this.file, this.snapshot()));
+    this.saving = next.catch(() => {});
+    return next;
   }
 
   async load(): Promise<void> {
@@ -42,7 +53,7 @@ export class SecretStore {
     let kv = this.contexts.get(context);
     if (!kv) this.contexts.set(context, (kv = new Map()));
     kv.set(key, value);
-    await writeJsonAtomic(this.file, this.snapshot());
+    await this.save();
   }
 
   get(context: string, key: string): string {
@@ -68,7 +79,7 @@ export class SecretStore {
     const kv = this.contexts.get(context);
     if (!kv?.delete(key)) return false;
     if (kv.size === 0) this.contexts.delete(context);
-    await writeJsonAtomic(this.file, this.snapshot());
+    await this.save();
     return true;
   }
 

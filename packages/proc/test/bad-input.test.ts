@@ -161,6 +161,21 @@ describe('rpc surface', () => {
     expect(p.logs.some((l) => l.includes('db_password'))).toBe(true);
   });
 
+  it('keeps every secret of a burst of sets and deletes on disk', async () => {
+    const dir = await tempDir();
+    const p = await startProc({}, dir);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => p.client.secretSet(`k${i}`, `value-${i}`)));
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => p.client.secretDelete(`k${i}`)),
+      ...Array.from({ length: 10 }, (_, i) => p.client.secretSet(`late${i}`, `v${i}`)),
+    ]);
+    await p.stop();
+    const again = await startProc({}, dir);
+    const keys = (await again.client.secretList()).map((e) => e.key).sort();
+    expect(keys).toEqual([...Array.from({ length: 30 }, (_, i) => `k${i + 10}`), ...Array.from({ length: 10 }, (_, i) => `late${i}`)].sort());
+    expect(await again.client.secretGet('k39')).toBe('value-39');
+  });
+
   it('treats keys and contexts named like Object.prototype members as ordinary names', async () => {
     const dir = await tempDir();
     const data = path.join(dir, 'data');

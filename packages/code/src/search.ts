@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { HeroError } from '@hero/core';
+import { HeroError, runWithTimeLimit } from '@hero/core';
 import { isBinary } from './content.js';
 import { PathRefusedError, joinRel } from './path-guard.js';
 import { readRegularFileSync } from './safe-read.js';
@@ -21,6 +21,8 @@ export interface SearchParams {
 }
 
 const LINE_CUT = 400;
+/** How long a user's regex may take over one file. */
+const REGEX_FILE_MS = 1000;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -118,7 +120,18 @@ export async function searchFiles(ws: Workspace, p: SearchParams, maxFileBytes: 
     scanned++;
     if (needle && buf.indexOf(needle) === -1) return;
     if (isBinary(buf)) return;
-    scanLines(buf.toString('utf8'), matcher, clientRel, p.max_results - matches.length, matches);
+    const text = buf.toString('utf8');
+    const room = p.max_results - matches.length;
+    if (matcher.kind === 'literal') return scanLines(text, matcher, clientRel, room, matches);
+    // a user's regex may backtrack for ever on one line: each file gets a time limit
+    runWithTimeLimit(
+      () => scanLines(text, matcher, clientRel, room, matches),
+      REGEX_FILE_MS,
+      () =>
+        new HeroError('HERO_INVALID', `regular expression took over ${REGEX_FILE_MS} ms on ${clientRel}: it backtracks too much; simplify it`, {
+          rpcCode: -32602,
+        }),
+    );
   };
   const st = await fs.stat(real);
   if (st.isFile()) {

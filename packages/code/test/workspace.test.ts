@@ -151,6 +151,14 @@ describe('search', () => {
     expect((await rpcErr(client.fileSearch('(', { regex: true }))).message).toContain('invalid regular expression');
     expect((await client.fileSearch('TOP SECRET')).matches).toEqual([]);
   });
+
+  it('stops a regex that backtracks for ever with a clear error, and keeps serving', async () => {
+    const { client, root } = await startCode();
+    await fs.writeFile(path.join(root, 'alpha', 'src', 'trap.txt'), `${'a'.repeat(40)}b\n`);
+    const err = await rpcErr(client.fileSearch('^(a+)+$', { regex: true, path: 'alpha/src/trap.txt' }));
+    expect(err).toMatchObject({ rpcCode: -32602, message: expect.stringContaining('backtracks too much') });
+    expect((await client.fileSearch('export', { path: 'alpha/src/a.ts' })).matches).toHaveLength(2);
+  });
 });
 
 describe('security: no file method leaves the root', () => {

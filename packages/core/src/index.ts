@@ -30,6 +30,7 @@ export {
   type TcpListenOptions,
 } from './listen.js';
 export { browserRefusal, readBody, sendJson } from './http-util.js';
+export { runWithTimeLimit } from './time-limit.js';
 export {
   PARSE_ERROR,
   INVALID_REQUEST,

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { HeroError, runWithTimeLimit } from '@hero/core';
 import type { LogLine, LogQuery, LogStream } from './client.js';
 import { RotatingLogFile } from './log-file.js';
 import { LogRing } from './log-ring.js';
@@ -25,12 +26,20 @@ export function parseFileLine(text: string, source?: string): LogLine | undefine
   return { ts: text.slice(0, a), stream, line: text.slice(b + 1), ...(source ? { source } : {}) };
 }
 
+/** How long filtering one query's lines may take (a `/regex/` can backtrack for ever). */
+const GREP_MS = 2000;
+
 /** Builds a line matcher from `grep`: `/re/flags` or a case-insensitive substring. */
 export function grepMatcher(grep: string | undefined): (s: string) => boolean {
   if (!grep) return () => true;
   const m = /^\/(.*)\/([a-z]*)$/s.exec(grep);
   if (m) {
-    const re = new RegExp(m[1]!, m[2]!.replace(/[gy]/g, ''));
+    let re: RegExp;
+    try {
+      re = new RegExp(m[1]!, m[2]!.replace(/[gy]/g, ''));
+    } catch (err) {
+      throw new HeroError('HERO_INVALID', `grep: invalid regular expression: ${(err as Error).message}`, { rpcCode: -32602 });
+    }
     return (s) => re.test(s);
   }
   const needle = grep.toLowerCase();
@@ -137,13 +146,20 @@ export class LogHub {
     const match = grepMatcher(q.grep);
     const keep = (l: LogLine) =>
       (!q.stream || l.stream === q.stream) && (!q.since || l.ts >= q.since) && (!q.until || l.ts <= q.until) && match(l.line);
+    // a `/regex/` may backtrack for ever on one line: the filtering gets a time limit
+    const filter = (all: LogLine[]) =>
+      runWithTimeLimit(
+        () => all.filter(keep),
+        GREP_MS,
+        () => new HeroError('HERO_INVALID', `grep took over ${GREP_MS} ms: the regular expression backtracks too much; simplify it`, { rpcCode: -32602 }),
+      );
     let lines: LogLine[];
     const file = q.source ? this.fileOf(q.source) : undefined;
     if (q.source && file) {
       this.flush(q.source);
-      lines = (await readLogFiles(file, q.source)).filter(keep);
+      lines = filter(await readLogFiles(file, q.source));
     } else {
-      lines = this.tail(q.source, Number.MAX_SAFE_INTEGER).filter(keep);
+      lines = filter(this.tail(q.source, Number.MAX_SAFE_INTEGER));
       if (q.source) lines = lines.map((l) => ({ ...l, source: q.source }));
     }
     return lines.slice(Math.max(0, lines.length - q.limit));

@@ -111,6 +111,10 @@ describe('bad input', () => {
     await expect(p.client.serviceStart('ghost')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
     await expect(p.client.secretGet('none')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
     await expect(p.client.logQuery({ grep: '/([/' })).rejects.toThrow(/grep: invalid regular expression/);
+    // a regex that backtracks for ever on a logged line is stopped with a clear error
+    await p.client.serviceSet({ name: 'trap', exec: `echo ${'a'.repeat(40)}b; exec sleep 1000` });
+    await waitFor(async () => (await p.client.logQuery({ source: 'trap', grep: 'aaab' })).lines.length > 0, 10_000, 'trap line');
+    await expect(p.client.logQuery({ grep: '/^(a+)+$/' })).rejects.toMatchObject({ rpcCode: -32602, message: expect.stringContaining('backtracks too much') });
     expect((await p.client.serviceStatus('k')).state).toBe('running');
   });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConflictError, HeroError } from '@hero/core';
 import { atomicWrite } from './atomic-write.js';
 import { isBinary, sha256 } from './content.js';
-import { readRegularFile } from './safe-read.js';
+import { inspectRegularFile, readRegularFile } from './safe-read.js';
 import { GitIgnore } from './gitignore.js';
 import { CodeRoot, PathRefusedError, joinRel } from './path-guard.js';
 import type { FileContent, FileWritten, Repo, TreeEntry, TreeResult } from './types.js';
@@ -27,6 +27,9 @@ async function readHead(gitDir: string): Promise<{ branch: string | null; head: 
 
 /** The files of the code root: repositories, trees, reads and atomic writes. */
 export class Workspace {
+  /** Per real path, the tail of its queue of writes (check + replace must not interleave). */
+  private readonly writeChains = new Map<string, Promise<void>>();
+
   constructor(
     readonly root: CodeRoot,
     private readonly limits: WorkspaceLimits,
@@ -118,19 +121,34 @@ export class Workspace {
       throw new HeroError('HERO_TOO_LARGE', `content is ${data.length} bytes; file.write accepts at most ${this.limits.readMaxBytes}`);
     }
     const { rel, real } = await this.root.resolveForWrite(p.path, p.create_dirs);
-    let mode = 0o644;
-    const existing = await fs.readFile(real).catch(() => undefined);
-    if (existing) mode = (await fs.stat(real)).mode & 0o777;
-    if (p.if_match !== undefined) {
-      const current = existing ? sha256(existing) : '';
-      if (current !== p.if_match) {
-        throw new ConflictError(`${rel} changed since it was read (sha256 ${current ? current.slice(0, 12) : 'none'}); reload it and try again`, {
-          data: { sha256: current || null },
-        });
+    return this.serialised(real, async () => {
+      // A non-empty if_match needs the content's hash; otherwise existence and mode are enough.
+      const existing = await inspectRegularFile(real, rel, { hash: !!p.if_match, maxBytes: this.limits.readMaxBytes }).catch((err: unknown) => {
+        if (err instanceof HeroError) throw err;
+        throw new HeroError('HERO_INTERNAL', `cannot check ${rel} before writing it: ${(err as Error).message}`, { cause: err });
+      });
+      if (p.if_match !== undefined && (p.if_match === '' ? existing !== undefined : existing?.sha256 !== p.if_match)) {
+        const sha = existing?.sha256 ?? null;
+        const what = !existing ? 'it no longer exists' : sha ? `sha256 ${sha.slice(0, 12)}` : 'it exists';
+        throw new ConflictError(`${rel} changed since it was read (${what}); reload it and try again`, { data: { sha256: sha } });
       }
-    }
-    await atomicWrite(real, data, mode);
-    const st = await fs.stat(real);
-    return { path: rel, size: data.length, mtime_ms: Math.floor(st.mtimeMs), sha256: sha256(data), created: !existing };
+      await atomicWrite(real, data, existing?.mode ?? 0o644);
+      const st = await fs.stat(real);
+      return { path: rel, size: data.length, mtime_ms: Math.floor(st.mtimeMs), sha256: sha256(data), created: !existing };
+    });
+  }
+
+  /** Runs `fn` once every earlier call for the same key has settled, whatever their outcome. */
+  private serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.writeChains.get(key) ?? Promise.resolve()).then(fn);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.writeChains.set(key, tail);
+    void tail.then(() => {
+      if (this.writeChains.get(key) === tail) this.writeChains.delete(key);
+    });
+    return run;
   }
 }

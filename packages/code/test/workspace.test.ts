@@ -113,6 +113,44 @@ describe('reading and writing files', () => {
     expect((await fs.readdir(path.join(root, 'alpha'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('parallel writes with the same if_match: exactly one lands, the others conflict', async () => {
+    const { client, root } = await startCode();
+    const f = await client.fileRead('alpha/README.md');
+    const bodies = Array.from({ length: 8 }, (_, i) => `writer ${i}\n`);
+    const results = await Promise.allSettled(bodies.map((b) => client.fileWrite('alpha/README.md', b, { if_match: f.sha256 })));
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [bodies[i]!] : []));
+    expect(won).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as RpcError).code).toBe('HERO_CONFLICT');
+    expect(await fs.readFile(path.join(root, 'alpha/README.md'), 'utf8')).toBe(won[0]);
+  });
+
+  it('parallel create-only writes (if_match "") create the file once', async () => {
+    const { client, root } = await startCode();
+    const bodies = Array.from({ length: 8 }, (_, i) => `creator ${i}\n`);
+    const results = await Promise.allSettled(bodies.map((b) => client.fileWrite('alpha/fresh.txt', b, { if_match: '' })));
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ body: bodies[i]!, created: r.value.created }] : []));
+    expect(won).toEqual([{ body: expect.any(String), created: true }]);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as RpcError).code).toBe('HERO_CONFLICT');
+    expect(await fs.readFile(path.join(root, 'alpha/fresh.txt'), 'utf8')).toBe(won[0]!.body);
+  });
+
+  it('a huge existing file counts as existing: if_match "" is refused and the file is untouched', async () => {
+    const { client, root } = await startCode();
+    const big = path.join(root, 'alpha/huge.bin');
+    const size = 3 * 1024 ** 3;
+    await fs.writeFile(big, '');
+    await fs.truncate(big, size); // sparse: no disk used
+    const err = await rpcErr(client.fileWrite('alpha/huge.bin', 'x', { if_match: '' }));
+    expect(err.code).toBe('HERO_CONFLICT');
+    // A hash cannot be checked past read_max_bytes; refused without reading it into memory.
+    const tooBig = await rpcErr(client.fileWrite('alpha/huge.bin', 'x', { if_match: 'a'.repeat(64) }));
+    expect(tooBig.code).toBe('HERO_TOO_LARGE');
+    expect((await fs.stat(big)).size).toBe(size);
+    expect((await fs.readdir(path.join(root, 'alpha'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // An unconditional write still replaces it, and knows it was not created.
+    expect((await client.fileWrite('alpha/huge.bin', 'x')).created).toBe(false);
+  });
+
   it('writes through a symlink inside the root to its target, keeping the link', async () => {
     const { client, root } = await startCode();
     await client.fileWrite('alpha/link-in', 'via link\n');

@@ -18,6 +18,14 @@ function positiveInt(name: string) {
   };
 }
 
+function positiveNumber(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
 function nonNegativeInt(name: string) {
   return (v: string) => {
     const n = Number(v);
@@ -156,21 +164,30 @@ class Progress {
   }
 }
 
+/**
+ * Default cap on the JSON-line bytes of one `doc.add` call: half the service's default
+ * `max_request_mb` (64), which the CLI cannot ask the service for. The other half is headroom
+ * for the JSON-RPC envelope; lower `--batch-mb` for a service configured with a smaller limit.
+ */
+const DEFAULT_BATCH_MB = 32;
+
 program
   .command('add <db> <file>')
   .description('add documents from a JSON-lines file (one {"id": ..., ...} per line), then commit')
   .option('--batch <n>', 'documents per doc.add call', positiveInt('--batch'), 1000)
+  .option('--batch-mb <n>', "most MiB of JSON per doc.add call (keep under the service's max_request_mb)", positiveNumber('--batch-mb'), DEFAULT_BATCH_MB)
   .option('--commit-every <n>', 'commit after this many documents', positiveInt('--commit-every'), 50_000)
   .option('--no-progress', 'no progress bar')
   .addOption(socketDirOption())
   .option('--json', 'print JSON')
-  .action(async (db: string, file: string, o: { batch: number; commitEvery: number; progress: boolean; socketDir?: string; json?: boolean }) => {
+  .action(async (db: string, file: string, o: { batch: number; batchMb: number; commitEvery: number; progress: boolean; socketDir?: string; json?: boolean }) => {
     let size: number;
     try {
       size = fs.statSync(file).size;
     } catch (err) {
       throw new ConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    const maxBatchBytes = Math.floor(o.batchMb * 2 ** 20);
     await withClient(o.socketDir, async (c) => {
       await c.info(db); // fail early on an unknown index
       const progress = new Progress(size, o.progress && size >= 1 << 20);
@@ -179,21 +196,24 @@ program
       let bytes = 0;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
       let batch: Record<string, unknown>[] = [];
+      // JSON bytes of the batch as sent: its lines plus a comma each
+      let batchBytes = 0;
       let added = 0;
       let sinceCommit = 0;
       let lineNo = 0;
-      let firstLine = 1;
+      let firstLine = 0;
+      let lastLine = 0;
       const send = async () => {
         if (!batch.length) return;
         try {
           await c.add(db, batch);
         } catch (err) {
-          throw new Error(`lines ${firstLine}-${lineNo}: ${(err as Error).message}`);
+          throw new Error(`lines ${firstLine}-${lastLine}: ${(err as Error).message}`);
         }
         added += batch.length;
         sinceCommit += batch.length;
         batch = [];
-        firstLine = lineNo + 1;
+        batchBytes = 0;
         if (sinceCommit >= o.commitEvery) {
           await c.commit(db);
           sinceCommit = 0;
@@ -201,25 +221,40 @@ program
         progress.update(bytes, added);
       };
       try {
+        let bad: string | undefined;
         for await (const line of lines) {
           lineNo++;
-          bytes += Buffer.byteLength(line) + 1;
+          const lineBytes = Buffer.byteLength(line) + 1;
+          bytes += lineBytes;
           if (line.trim() === '') continue;
           let doc: unknown;
           try {
             doc = JSON.parse(line);
           } catch (err) {
-            throw new Error(`line ${lineNo}: invalid JSON: ${(err as Error).message}`);
+            bad = `line ${lineNo}: invalid JSON: ${(err as Error).message}`;
+            break;
           }
-          if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error(`line ${lineNo}: expected a JSON object`);
+          if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+            bad = `line ${lineNo}: expected a JSON object`;
+            break;
+          }
+          // a line over the cap on its own still goes, alone: the service judges it
+          if (batchBytes + lineBytes > maxBatchBytes) await send();
+          if (!batch.length) firstLine = lineNo;
           batch.push(doc as Record<string, unknown>);
+          batchBytes += lineBytes;
+          lastLine = lineNo;
           if (batch.length >= o.batch) await send();
         }
+        // the valid lines before a bad one are sent too
         await send();
+        if (bad) throw new Error(bad);
       } catch (err) {
-        // keep what was accepted before the bad line
+        // keep what was accepted before the bad line or batch
         if (added) await c.commit(db);
         throw new Error(`${(err as Error).message} (${added} documents before it were added and committed)`);
+      } finally {
+        input.destroy();
       }
       const r = await c.commit(db);
       progress.update(size, added, true);

@@ -45,24 +45,29 @@ async function waitForFile(file: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${file} did not appear`);
 }
 
+/** Starts `hero-indexer serve` with `toml` (plus a data_dir in `dir`); returns the client env. */
+async function startServer(dir: string, toml = ''): Promise<Record<string, string>> {
+  const socketDir = path.join(dir, 'sockets');
+  const cfg = path.join(dir, 'indexer.toml');
+  await fs.writeFile(cfg, `data_dir = "${path.join(dir, 'data')}"\n${toml}`);
+  const server = spawn(process.execPath, ['--import', 'tsx', '--conditions=@hero/source', cliSrc, 'serve', '--config', cfg, '--log-level', 'warn'], {
+    cwd: appDir,
+    env: { ...process.env, HERO_SOCKET_DIR: socketDir },
+    stdio: 'ignore',
+  });
+  const exited = new Promise((r) => server.once('exit', r));
+  onTestFinished(async () => {
+    server.kill('SIGTERM');
+    await exited;
+  });
+  await waitForFile(path.join(socketDir, 'hero_indexer', 'rpc.sock'));
+  return { HERO_SOCKET_DIR: socketDir };
+}
+
 describe('hero-indexer CLI', () => {
   it('serve, create, add with progress, search, list, info, get, rm, drop', async () => {
     const dir = await tempDir();
-    const socketDir = path.join(dir, 'sockets');
-    const cfg = path.join(dir, 'indexer.toml');
-    await fs.writeFile(cfg, `data_dir = "${path.join(dir, 'data')}"\ncache_mb = 16\n`);
-    const server = spawn(process.execPath, ['--import', 'tsx', '--conditions=@hero/source', cliSrc, 'serve', '--config', cfg, '--log-level', 'warn'], {
-      cwd: appDir,
-      env: { ...process.env, HERO_SOCKET_DIR: socketDir },
-      stdio: 'ignore',
-    });
-    const exited = new Promise((r) => server.once('exit', r));
-    onTestFinished(async () => {
-      server.kill('SIGTERM');
-      await exited;
-    });
-    await waitForFile(path.join(socketDir, 'hero_indexer', 'rpc.sock'));
-    const env = { HERO_SOCKET_DIR: socketDir };
+    const env = await startServer(dir, 'cache_mb = 16\n');
 
     const created = await cli(['create', 'notes', '--field', 'title:text:boost=2', '--field', 'body:text', '--field', 'tag:keyword', '--field', 'n:numeric'], env);
     expect(created.code, created.stderr).toBe(0);
@@ -111,6 +116,36 @@ describe('hero-indexer CLI', () => {
     expect((await cli(['drop', 'notes'], env)).code).toBe(0);
     expect((await cli(['list'], env)).stdout).toMatch(/\(none\)/);
   }, 180_000);
+
+  it('add splits batches by bytes under the request limit and sends the lines before a bad one', async () => {
+    const dir = await tempDir();
+    // a 1 MiB request limit stands in for the default 64 MiB, so the file can stay small
+    const env = await startServer(dir, 'max_request_mb = 1\n');
+    expect((await cli(['create', 'big', '--field', 'body:text'], env)).code).toBe(0);
+    const file = path.join(dir, 'big.jsonl');
+    // 24 documents of ~96 KB: each well under max_doc_bytes, together about 2.3 MiB
+    await fs.writeFile(file, Array.from({ length: 24 }, (_, i) => JSON.stringify({ id: `d${i}`, body: `w${i} `.repeat(24_000) })).join('\n') + '\n');
+
+    // a cap over the service's limit: one request, refused, nothing ingested
+    const refused = await cli(['add', 'big', file, '--batch-mb', '4'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/lines 1-24: .*\(0 documents before it were added and committed\)/);
+    expect((await cli(['info', 'big', '--json'], env)).stdout).toMatch(/"docs": 0/);
+
+    const added = await cli(['add', 'big', file, '--batch-mb', '0.5', '--json'], env);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ added: 24, docs: 24 });
+
+    const badFile = path.join(dir, 'bad.jsonl');
+    await fs.writeFile(badFile, '{"id":"ok1","body":"fine"}\n\n{"id":"ok2","body":"also fine"}\n{not json}\n{"id":"after","body":"never read"}\n');
+    const bad = await cli(['add', 'big', badFile], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/line 4: invalid JSON.*\(2 documents before it were added and committed\)/);
+    expect(JSON.parse((await cli(['get', 'big', 'ok2'], env)).stdout)).toEqual({ id: 'ok2', body: 'also fine' });
+    expect((await cli(['get', 'big', 'after'], env)).code).toBe(1);
+    expect((await cli(['info', 'big', '--json'], env)).stdout).toMatch(/"docs": 26/);
+    expect((await cli(['add', 'big', badFile, '--batch-mb', '0'], env)).code).toBe(2);
+  }, 120_000);
 
   it('fails with exit 1 when the service is not running, 2 on a bad config', async () => {
     const dir = await tempDir();

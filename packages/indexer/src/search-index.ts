@@ -11,7 +11,7 @@ import { validateDoc, type ValidDoc } from './schema.js';
 import { Searcher, type SearchLimits, type SearchOptions } from './searcher.js';
 import { buildSegment, ID_FIELD, isDeleted, mergeSource, type LiveSegment } from './segment-build.js';
 import { SegmentReader } from './segment-reader.js';
-import { writeSegment } from './segment-writer.js';
+import { writeSegment, type SegmentSource } from './segment-writer.js';
 
 export const MANIFEST = 'MANIFEST';
 
@@ -174,7 +174,11 @@ export class SearchIndex {
     if (this.closed) throw new HeroError('HERO_UNAVAILABLE', `index ${this.name} is closed`);
   }
 
-  /** Validates every document first (a bad one rejects the whole batch), then buffers them. */
+  /**
+   * Validates every document first (a bad one rejects the whole batch), then buffers them. If
+   * the buffer is full and writing it to a segment fails, the error is thrown but the documents
+   * stay buffered: the next flush or commit retries the write.
+   */
   add(docs: unknown[]): { added: number; pending: number } {
     this.assertOpen();
     const valid = docs.map((d, i) => validateDoc(d, this.schema, this.opts.maxDocBytes, i));
@@ -243,20 +247,39 @@ export class SearchIndex {
     return hit.seg.reader.stored(hit.doc);
   }
 
-  /** Writes the buffered documents to a new segment file (not committed yet). */
+  /**
+   * Writes the buffered documents to a new segment file (not committed yet). The buffer is
+   * cleared only once the segment is written and open: if the write fails (ENOSPC, EIO) the
+   * buffer and `touched` stay as they were, so the next flush or commit writes them all again.
+   */
   private flush(): void {
     const docs = [...this.buffer.values()].filter((d): d is ValidDoc => d !== null);
+    if (docs.length > 0) this.flushed.push({ seg: this.writeNewSegment(buildSegment(docs, this.schema, this.analyzer)), later: new Set() });
     this.buffer.clear();
     this.bufferBytes = 0;
-    if (docs.length === 0) return;
+  }
+
+  /** Writes and opens a new segment file; on failure removes what was written and rethrows. */
+  private writeNewSegment(src: SegmentSource): Seg {
+    // a failed attempt still uses up its name: the next one never meets a file left behind
     const name = segName(this.manifest.next_segment++);
     const file = path.join(this.dir, name);
-    writeSegment(file, buildSegment(docs, this.schema, this.analyzer));
-    const reader = new SegmentReader(file, this.opts.cache);
-    this.flushed.push({
-      seg: { reader, deleted: new Uint8Array(Math.ceil(reader.docCount / 8)), name, del: null, delCount: 0, dirty: false },
-      later: new Set(),
-    });
+    try {
+      writeSegment(file, src);
+      const reader = new SegmentReader(file, this.opts.cache);
+      return { reader, deleted: new Uint8Array(Math.ceil(reader.docCount / 8)), name, del: null, delCount: 0, dirty: false };
+    } catch (err) {
+      // EEXIST: the file is not ours to remove
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        try {
+          fs.rmSync(file, { force: true });
+        } catch (rmErr) {
+          // open() removes it anyway, as a file no MANIFEST names
+          this.opts.logger?.warn({ err: rmErr, index: this.name, file: name }, 'cannot remove partial segment');
+        }
+      }
+      throw err;
+    }
   }
 
   private markDeleted(s: Seg, ids: Iterable<string>): void {
@@ -337,12 +360,8 @@ export class SearchIndex {
 
   /** Rewrites `parts` as one segment without their deleted documents (a new commit). */
   mergeSegments(parts: Seg[]): void {
-    const name = segName(this.manifest.next_segment++);
-    const file = path.join(this.dir, name);
     const t0 = performance.now();
-    writeSegment(file, mergeSource(parts, this.schema));
-    const reader = new SegmentReader(file, this.opts.cache);
-    const merged: Seg = { reader, deleted: new Uint8Array(Math.ceil(reader.docCount / 8)), name, del: null, delCount: 0, dirty: false };
+    const merged = this.writeNewSegment(mergeSource(parts, this.schema));
     // the merged segment takes the place of the first part, keeping newest-last order
     const first = this.segments.indexOf(parts[0]!);
     const rest = this.segments.filter((s) => !parts.includes(s));
@@ -350,7 +369,7 @@ export class SearchIndex {
     this.publish(this.manifest.generation + 1, rest);
     for (const p of parts) p.reader.close();
     this.segments = rest;
-    this.opts.logger?.debug({ index: this.name, parts: parts.length, docs: reader.docCount, ms: Math.round(performance.now() - t0) }, 'merged segments');
+    this.opts.logger?.debug({ index: this.name, parts: parts.length, docs: merged.reader.docCount, ms: Math.round(performance.now() - t0) }, 'merged segments');
   }
 
   /** Merges every segment into one (drops deleted documents for good). */

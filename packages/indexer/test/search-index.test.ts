@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { bm25, idf } from '../src/bm25.js';
 import { checkSchema } from '../src/schema.js';
 import { LruCache } from '../src/lru-cache.js';
@@ -282,6 +282,71 @@ describe('SearchIndex queries', () => {
     expect(fs.existsSync(path.join(dir, 'seg-000099.seg'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'MANIFEST.tmp'))).toBe(false);
     again.close();
+  });
+
+  describe('when writing a segment fails', () => {
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+    /** An index with 'old' committed, then a new version of 'old' and a new doc buffered. */
+    async function pendingUpsert(over: Parameters<typeof indexOptions>[0] = {}) {
+      const dir = path.join(await tempDir(), 'full');
+      const opts = indexOptions(over);
+      const idx = SearchIndex.create('full', dir, checkSchema({ fields: { body: { type: 'text' } } }, 'english'), opts);
+      idx.add([{ id: 'old', body: 'version one' }]);
+      idx.commit();
+      const committed = fs.readdirSync(dir).sort();
+      const failNextWrite = () => {
+        const spy = vi.spyOn(fs, 'writeSync').mockImplementationOnce(() => {
+          throw enospc();
+        });
+        onTestFinished(() => spy.mockRestore());
+        return spy;
+      };
+      return { idx, dir, opts, committed, failNextWrite };
+    }
+
+    it('a retried commit writes the whole pending batch', async () => {
+      const { idx, dir, committed, failNextWrite } = await pendingUpsert();
+      idx.add([{ id: 'old', body: 'version two' }, { id: 'new', body: 'fresh' }]);
+      const spy = failNextWrite();
+      expect(() => idx.commit()).toThrow(/ENOSPC/);
+      spy.mockRestore();
+      // the partial segment is gone and the last commit still answers
+      expect(fs.readdirSync(dir).sort()).toEqual(committed);
+      expect(idx.get('old')).toEqual({ id: 'old', body: 'version one' });
+      expect(idx.info()).toMatchObject({ docs: 1, pending: 2 });
+      expect(idx.commit().docs).toBe(2);
+      expect(idx.get('old')).toEqual({ id: 'old', body: 'version two' });
+      expect(idx.get('new')).toEqual({ id: 'new', body: 'fresh' });
+      expect(idx.search({ query: 'one' }).total).toBe(0);
+      idx.close();
+    });
+
+    it('a reopen without a retry has the last committed version', async () => {
+      const { idx, dir, opts, committed, failNextWrite } = await pendingUpsert();
+      idx.add([{ id: 'old', body: 'version two' }, { id: 'new', body: 'fresh' }]);
+      failNextWrite();
+      expect(() => idx.commit()).toThrow(/ENOSPC/);
+      idx.close(false);
+      expect(fs.readdirSync(dir).sort()).toEqual(committed);
+      const again = SearchIndex.open('full', dir, opts);
+      expect(again.info().docs).toBe(1);
+      expect(again.get('old')).toEqual({ id: 'old', body: 'version one' });
+      expect(() => again.get('new')).toThrow();
+      again.close();
+    });
+
+    it('an add that fills the buffer keeps its documents buffered for the commit', async () => {
+      const { idx, dir, committed, failNextWrite } = await pendingUpsert({ writerBufferBytes: 100 });
+      failNextWrite();
+      expect(() => idx.add([{ id: 'old', body: 'version two' }, { id: 'new', body: 'fresh' }])).toThrow(/ENOSPC/);
+      expect(fs.readdirSync(dir).sort()).toEqual(committed);
+      expect(idx.get('old')).toEqual({ id: 'old', body: 'version one' });
+      expect(idx.commit().docs).toBe(2);
+      expect(idx.get('old')).toEqual({ id: 'old', body: 'version two' });
+      expect(idx.get('new')).toEqual({ id: 'new', body: 'fresh' });
+      idx.close();
+    });
   });
 
   it('rejects bad documents without losing the batch or earlier data', async () => {

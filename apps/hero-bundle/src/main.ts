@@ -10,6 +10,7 @@ import { createRootLogger, EXIT_USAGE } from '@hero/core/cli';
 import pkg from '../package.json' with { type: 'json' };
 import { DEFAULT_CONFIG_PATH, parseBundleConfig, readBundleToml, type BundleConfig } from './config.js';
 import { Orchestrator, type ServiceStatus } from './orchestrator.js';
+import { startFailureExitCode } from './exit-codes.js';
 import { SERVICES } from './services.js';
 import { formatBanner } from './banner.js';
 
@@ -61,6 +62,11 @@ function infoJson(cfg: BundleConfig) {
     })),
   };
 }
+
+/** Deadline of a graceful stop; services still running then are left behind (exit 1). */
+const SHUTDOWN_MS = 25_000;
+/** Backstop after a stop signal, in case the stop itself hangs. */
+const FORCE_EXIT_MS = 30_000;
 
 /** Environment value that makes this program run the supervisor's built-in runner instead. */
 const RUNNER_ROLE = 'HERO_BUNDLE_EXEC=runner';
@@ -114,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
       service: s.service,
       start: (signal, ctx) => s.run(cfg.services[s.key] as never, signal, ctx),
     })),
-    { logger: root, maxRestarts: cfg.max_restarts, env: process.env },
+    { logger: root, maxRestarts: cfg.max_restarts, env: process.env, shutdownTimeoutMs: SHUTDOWN_MS },
   );
 
   let signals = 0;
@@ -125,10 +131,11 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     root.info({ signal: sig }, 'stopping all services');
+    // a backstop only: the orchestrator's own deadline (SHUTDOWN_MS) ends the stop before this
     const force = setTimeout(() => {
       root.error('services did not stop within 30 s: forced exit');
       process.exit(1);
-    }, 30_000);
+    }, FORCE_EXIT_MS);
     force.unref();
     void orchestrator.shutdown();
   };
@@ -141,7 +148,10 @@ async function main(argv: string[]): Promise<void> {
     statuses = await orchestrator.start();
   } catch (err) {
     const service = (err as { service?: string }).service;
-    return fail(err, EXIT_USAGE, service ? `${service}: ` : '');
+    fail(err, startFailureExitCode(err), service ? `${service}: ` : '');
+    // a service that ignored its abort would keep the process alive for ever
+    if (orchestrator.leftBehind.length) process.exit();
+    return;
   }
   // a start cut short by a stop (a signal, a service that kept failing) is not announced as ready
   if (signals === 0 && !orchestrator.stopped) {
@@ -152,8 +162,10 @@ async function main(argv: string[]): Promise<void> {
   root.info({ exit_code: code }, 'hero_bundle stopped');
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  if (code !== 0) return fail(orchestrator.failure ?? 'stopped', code);
-  process.exitCode = code;
+  if (code !== 0) fail(orchestrator.failure ?? 'stopped', code);
+  else process.exitCode = code;
+  // services left behind still hold the event loop: end now rather than at the forced exit
+  if (orchestrator.leftBehind.length) process.exit();
 }
 
 if (process.env.HERO_BUNDLE_EXEC === 'runner') {

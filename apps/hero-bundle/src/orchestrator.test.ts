@@ -99,6 +99,62 @@ describe('Orchestrator', () => {
     expect(log).toEqual(['start a', 'start slow', 'stop a']);
   });
 
+  it('stops within one deadline: services that ignore abort are left behind, the rest still stop gracefully', async () => {
+    const log: string[] = [];
+    const t0 = Date.now();
+    /** Ready at once, logs its abort and never stops. */
+    const stuck = (name: string): ServiceTask => ({
+      key: name,
+      service: name,
+      start: (signal, ctx) =>
+        new Promise<void>(() => {
+          signal.addEventListener('abort', () => log.push(`abort ${name} @${Date.now() - t0}`));
+          ctx.onReady?.({ service: name, sockets: {} });
+        }),
+    });
+    const graceful = ['a', 'b'].map((n) => fake(n, log).task);
+    const o = new Orchestrator([...graceful, stuck('x'), stuck('y'), stuck('z')], { stopTimeoutMs: 1000, shutdownTimeoutMs: 500 });
+    await o.start();
+    const begun = Date.now();
+    await o.shutdown();
+    const took = Date.now() - begun;
+    expect(took).toBeGreaterThanOrEqual(450);
+    expect(took).toBeLessThan(900);
+    // a and b (started first, stopped last) were stopped, not cut off at the end
+    expect(log.filter((l) => l.startsWith('stop'))).toEqual(['stop b', 'stop a']);
+    // each stuck one held the stop for its share only (500 ms over 5, then what is left over 4, 3)
+    const aborts = log.filter((l) => l.startsWith('abort')).map((l) => Number(l.split('@')[1]) - (begun - t0));
+    expect(aborts).toHaveLength(3);
+    expect(aborts[2]).toBeLessThan(400);
+    expect(o.leftBehind).toEqual(['z', 'y', 'x']);
+    expect(o.statuses().map((s) => s.state)).toEqual(['stopped', 'stopped', 'failed', 'failed', 'failed']);
+    expect(await o.finished).toBe(1);
+    expect(o.failure).toMatch(/^z, y, x did not stop within 0.5 s/);
+  });
+
+  it('a slow service that overruns its share but stops before the deadline still counts as stopped', async () => {
+    const log: string[] = [];
+    const slow: ServiceTask = {
+      key: 'slow',
+      service: 'slow',
+      start: (signal, ctx) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => setTimeout(() => {
+            log.push('stop slow');
+            resolve();
+          }, 300));
+          ctx.onReady?.({ service: 'slow', sockets: {} });
+        }),
+    };
+    const o = new Orchestrator([fake('a', log).task, slow], { shutdownTimeoutMs: 400 });
+    await o.start();
+    await o.shutdown();
+    // slow overran its share (400 ms over 2): a was stopped meanwhile, slow finished before the deadline
+    expect(log).toEqual(['start a', 'stop a', 'stop slow']);
+    expect(o.leftBehind).toEqual([]);
+    expect(await o.finished).toBe(0);
+  });
+
   it('computes capped exponential backoff', () => {
     expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, 100, 1000))).toEqual([100, 200, 400, 800, 1000]);
   });

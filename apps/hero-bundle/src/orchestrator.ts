@@ -31,8 +31,14 @@ export interface OrchestratorOptions {
   /** First restart delay; doubles per failure up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Time a service gets to stop before the bundle moves on (default 10 s). */
+  /** Most time one service gets to stop before the next one is stopped (default 10 s). */
   stopTimeoutMs?: number;
+  /**
+   * Deadline of the whole stop (default 25 s, below the program's 30 s forced exit). Each
+   * service waits at most its fair share of what is left (and at most `stopTimeoutMs`); one
+   * that overruns it is left behind while the next ones stop.
+   */
+  shutdownTimeoutMs?: number;
 }
 
 interface Running {
@@ -46,6 +52,17 @@ interface Running {
 /** Delay before the n-th consecutive restart (n ≥ 1): base·2^(n-1), capped. */
 export function backoffDelay(n: number, base: number, cap: number): number {
   return Math.min(cap, base * 2 ** Math.max(0, n - 1));
+}
+
+/** True when `p` settles (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    p.then(() => true, () => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, ms)))),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /**
@@ -63,6 +80,8 @@ export class Orchestrator {
   }
   /** Why the bundle gave up (set when `finished` resolves with 1). */
   failure: string | undefined;
+  /** Services still running when the stop's deadline passed (their abort was ignored). */
+  leftBehind: string[] = [];
   private resolveFinished!: (code: number) => void;
   readonly finished = new Promise<number>((r) => (this.resolveFinished = r));
   private readonly opts: Required<Omit<OrchestratorOptions, 'logger' | 'env'>> & Pick<OrchestratorOptions, 'logger' | 'env'>;
@@ -74,6 +93,7 @@ export class Orchestrator {
       backoffMs: 250,
       maxBackoffMs: 10_000,
       stopTimeoutMs: 10_000,
+      shutdownTimeoutMs: 25_000,
       ...opts,
     };
   }
@@ -171,28 +191,57 @@ export class Orchestrator {
     }, delay).unref();
   }
 
-  /** Stops every service in reverse start order; idempotent. */
+  /**
+   * Stops every service in reverse start order within one deadline; idempotent. A service that
+   * overruns its share is left behind (still watched until the deadline) so that the ones after
+   * it are aborted in time; those still running at the deadline end up in `leftBehind`.
+   */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      for (const entry of [...this.running].reverse()) {
-        entry.status.state = 'stopping';
-        entry.ac.abort();
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          entry.done.then(() => false, () => false),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.opts.stopTimeoutMs))),
-        ]);
-        clearTimeout(timer);
-        if (timedOut) this.opts.logger?.warn({ service: entry.task.service }, 'service did not stop in time');
-        entry.status.state = 'stopped';
-      }
-    })();
+    this.stopping ??= this.stopAll();
     return this.stopping;
   }
 
-  /** Stops and resolves `finished` with 0. */
+  private async stopAll(): Promise<void> {
+    const { stopTimeoutMs, shutdownTimeoutMs, logger } = this.opts;
+    const deadline = Date.now() + shutdownTimeoutMs;
+    const order = [...this.running].reverse();
+    const late: Running[] = [];
+    for (const [i, entry] of order.entries()) {
+      entry.status.state = 'stopping';
+      entry.ac.abort();
+      const share = Math.min(stopTimeoutMs, (deadline - Date.now()) / (order.length - i));
+      if (await settlesWithin(entry.done, share)) {
+        entry.status.state = 'stopped';
+      } else {
+        late.push(entry);
+        logger?.warn({ service: entry.task.service, waited_ms: Math.round(share) }, 'service did not stop in time; stopping the next ones');
+      }
+    }
+    // a slow one may still finish while the deadline lasts
+    await Promise.all(
+      late.map(async (entry) => {
+        if (await settlesWithin(entry.done, deadline - Date.now())) entry.status.state = 'stopped';
+      }),
+    );
+    for (const entry of late) {
+      if (entry.status.state === 'stopped') continue;
+      entry.status.state = 'failed';
+      entry.status.lastError = 'did not stop before the shutdown deadline';
+      this.leftBehind.push(entry.task.service);
+    }
+    if (this.leftBehind.length) {
+      logger?.error({ services: this.leftBehind, deadline_ms: shutdownTimeoutMs }, 'services did not stop before the shutdown deadline');
+    }
+  }
+
+  /** Stops and resolves `finished`: 0, or 1 when a service was left running. */
   async shutdown(): Promise<void> {
     await this.stop();
-    this.resolveFinished(0);
+    if (this.leftBehind.length) {
+      this.failure ??= `${this.leftBehind.join(', ')} did not stop within ${this.opts.shutdownTimeoutMs / 1000} s of the stop request`;
+      this.resolveFinished(1);
+    } else {
+      this.resolveFinished(0);
+    }
   }
 }

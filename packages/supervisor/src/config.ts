@@ -33,7 +33,13 @@ export const configSchema = z
       .default([])
       .describe('Origins of browser pages allowed to call the RPC endpoint (e.g. http://localhost:5173, or *); empty = none'),
     runners: z.array(runnerConfigSchema).default([]).describe('Runners to start ([[runners]])'),
-    default_timeout: z.number().int().min(0).default(300).describe('Job timeout in seconds when a job gives none (0 = none)'),
+    default_timeout: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(300)
+      .describe('Job timeout in seconds when a job gives none (0 = none; at most 7 days, like a job\'s timeout)'),
     max_payload_bytes: z.number().int().min(1).default(1024 * 1024).describe('Largest accepted job payload'),
     max_attempts: z.number().int().min(1).default(3).describe('Times a job is handed to a runner before a dying runner fails it'),
     reply_ttl_secs: z.number().int().min(1).default(3600).describe('Lifetime of reply lists <ns>:reply:<id>'),

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ConflictError, NotFoundError } from '@hero/core';
+import { ConflictError, HeroError, NotFoundError } from '@hero/core';
 import type { NewJob } from './job-input.js';
 import type { Keys } from './keys.js';
 import { FINAL_STATUSES, type Job, type JobResult, type JobStatus, type JobStatusInfo } from './types.js';
@@ -70,6 +70,11 @@ interface PendingCreate extends NewEntry {
   reject: (err: unknown) => void;
 }
 
+/** What the write did with one job (the codes `ADD_JOBS` returns). */
+const WRITTEN = 0;
+const TAKEN = 1;
+const BAD_QUEUE = 2;
+
 /** Job hash operations shared by the RPC methods, the reaper and tests. */
 export class JobStore {
   constructor(
@@ -78,10 +83,11 @@ export class JobStore {
     private readonly replyTtlSecs: number,
   ) {}
 
-  /** Stores a new job (status `created`, or `dispatched` and queued when `dispatch`). */
-  async create(job: NewJob, dispatch: boolean, fresh = false): Promise<Job> {
-    // `fresh`: the id was just generated here, so it cannot exist yet
-    if (!fresh && (await this.redis.exists(this.k.job(job.id)))) throw new ConflictError(`job ${job.id} already exists`);
+  /**
+   * Stores a new job (status `created`, or `dispatched` and queued when `dispatch`). A taken
+   * id is a HERO_CONFLICT, checked in the same atomic step as the write.
+   */
+  async create(job: NewJob, dispatch: boolean): Promise<Job> {
     const status: JobStatus = dispatch ? 'dispatched' : 'created';
     const entry: PendingCreate = { job, status, resolve: () => {}, reject: () => {} };
     await new Promise<void>((resolve, reject) => {
@@ -95,13 +101,16 @@ export class JobStore {
   }
 
   /**
-   * Stores many new jobs in one round trip (their ids must be new: generated or checked).
-   * Throws the first error; with scripts nothing is written then.
+   * Stores many new jobs in one round trip, all or none: a taken or repeated id, or a work
+   * queue of the wrong type, writes nothing and throws the first such error.
    */
   async createMany(jobs: readonly NewJob[], dispatch: boolean): Promise<void> {
     if (jobs.length === 0) return;
     const status: JobStatus = dispatch ? 'dispatched' : 'created';
-    const errors = await this.write(jobs.map((job) => ({ job, status })));
+    const errors = await this.write(
+      jobs.map((job) => ({ job, status })),
+      true,
+    );
     const err = errors.find((e) => e);
     if (err) throw err;
   }
@@ -114,7 +123,7 @@ export class JobStore {
 
   /**
    * Creates go out as one script call per write when the server runs Lua scripts (one command
-   * instead of three per job); otherwise as one MULTI. Returns whether scripts are used.
+   * instead of three per job); otherwise as plain commands. Returns whether scripts are used.
    */
   async useScripts(): Promise<boolean> {
     try {
@@ -123,7 +132,8 @@ export class JobStore {
     } catch {
       return false;
     }
-    if (!('heroAddJobs' in this.redis)) this.redis.defineCommand('heroAddJobs', { numberOfKeys: 1, lua: ADD_JOBS });
+    // the name carries the script's version: an older definition on a shared connection must not be reused
+    if (!('heroAddJobs2' in this.redis)) this.redis.defineCommand('heroAddJobs2', { numberOfKeys: 1, lua: ADD_JOBS });
     this.addScript = true;
     return true;
   }
@@ -133,7 +143,7 @@ export class JobStore {
     this.pending = [];
     let errors: (Error | undefined)[];
     try {
-      errors = await this.write(batch);
+      errors = await this.write(batch, false);
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
@@ -141,22 +151,88 @@ export class JobStore {
     batch.forEach((p, i) => (errors[i] ? p.reject(errors[i]) : p.resolve()));
   }
 
-  /** Writes new jobs: hash, index entry, queue entry. Per-job errors (a whole-write failure throws). */
-  private async write(batch: readonly NewEntry[]): Promise<(Error | undefined)[]> {
+  /**
+   * Writes new jobs: hash, index entry, queue entry; each only when its id is free (not taken
+   * in Redis nor earlier in the batch) and its queue is a list. Returns per-job errors; with
+   * `allOrNone` one error writes nothing. A failure of the whole write (index key, Redis) throws.
+   */
+  private async write(batch: readonly NewEntry[], allOrNone: boolean): Promise<(Error | undefined)[]> {
     const now = new Date();
     const iso = now.toISOString();
     const ms = now.getTime();
     for (const e of batch) e.iso = iso;
-    if (this.addScript) {
-      const args: string[] = [this.k.job(''), this.k.workQueue(''), String(ms), iso];
-      for (const { job, status } of batch) {
-        args.push(job.id, job.caller_id, job.context_id, job.payload, job.runner, job.executor, String(job.timeout), JSON.stringify(job.env_vars), status);
-      }
-      await (this.redis as unknown as { heroAddJobs(index: string, ...args: string[]): Promise<unknown> }).heroAddJobs(this.k.jobIndex, ...args);
-      return batch.map(() => undefined);
-    }
-    const m = this.redis.multi();
+    const outcomes = this.addScript ? await this.writeByScript(batch, allOrNone, ms, iso) : await this.writeByCommands(batch, allOrNone, ms, iso);
+    const errors = outcomes.map((o, i) => {
+      const { job } = batch[i]!;
+      if (o === TAKEN) return new ConflictError(`job ${job.id} already exists`);
+      if (o === BAD_QUEUE) return badQueue(this.k.workQueue(job.runner), job.runner);
+      return undefined;
+    });
+    // a job left out because another one of its all-or-none write failed carries that error
+    const first = errors.find((e) => e);
+    return errors.map((e, i) => (outcomes[i] === 'aborted' ? first : e));
+  }
+
+  private async writeByScript(batch: readonly NewEntry[], allOrNone: boolean, ms: number, iso: string): Promise<Outcome[]> {
+    const args: string[] = [this.k.job(''), this.k.workQueue(''), String(ms), iso, allOrNone ? '1' : '0'];
     for (const { job, status } of batch) {
+      args.push(job.id, job.caller_id, job.context_id, job.payload, job.runner, job.executor, String(job.timeout), JSON.stringify(job.env_vars), status);
+    }
+    const redis = this.redis as unknown as { heroAddJobs2(index: string, ...args: string[]): Promise<number[]> };
+    const codes = await redis.heroAddJobs2(this.k.jobIndex, ...args);
+    const failed = codes.some((c) => c !== WRITTEN);
+    return codes.map((c) => (allOrNone && failed && c === WRITTEN ? 'aborted' : (c as Outcome)));
+  }
+
+  /**
+   * Without scripts: each job's id is claimed first with HSETNX on its `id` field (atomic per
+   * job, so concurrent creators of one id — on any supervisor — see exactly one winner), then
+   * the claimed jobs are written in one MULTI. A claim whose job is not written is released.
+   */
+  private async writeByCommands(batch: readonly NewEntry[], allOrNone: boolean, ms: number, iso: string): Promise<Outcome[]> {
+    const queues = [...new Set(batch.filter((e) => e.status === 'dispatched').map((e) => this.k.workQueue(e.job.runner)))];
+    const p = this.redis.pipeline();
+    p.type(this.k.jobIndex);
+    for (const q of queues) p.type(q);
+    for (const { job } of batch) p.hsetnx(this.k.job(job.id), 'id', job.id);
+    const res = (await p.exec()) ?? [];
+    const typeOf = (i: number): string => {
+      const [err, t] = res[i] ?? [new Error('no reply')];
+      if (err) throw err;
+      return t as string;
+    };
+    const claimed = batch.map((_, i) => {
+      const [err, n] = res[1 + queues.length + i] ?? [new Error('no reply')];
+      // a job key of another type is taken too; any other failure fails the whole write
+      if (err && !/WRONGTYPE/.test(err.message)) throw err;
+      return !err && n === 1;
+    });
+    const release = async (which: (i: number) => boolean) => {
+      const keys = batch.filter((_, i) => claimed[i] && which(i)).map((e) => this.k.job(e.job.id));
+      if (keys.length) await this.redis.del(...keys);
+    };
+    const indexType = typeOf(0);
+    if (indexType !== 'none' && indexType !== 'zset') {
+      await release(() => true);
+      throw new Error(`WRONGTYPE ${this.k.jobIndex} is not a sorted set`);
+    }
+    const badQueues = new Set(queues.filter((_, i) => !['none', 'list'].includes(typeOf(1 + i))));
+    const outcomes: Outcome[] = batch.map((e, i) => {
+      if (!claimed[i]) return TAKEN;
+      if (e.status === 'dispatched' && badQueues.has(this.k.workQueue(e.job.runner))) return BAD_QUEUE;
+      return WRITTEN;
+    });
+    if (outcomes.some((o) => o !== WRITTEN) && allOrNone) {
+      await release(() => true);
+      return outcomes.map((o) => (o === WRITTEN ? 'aborted' : o));
+    }
+    await release((i) => outcomes[i] === BAD_QUEUE);
+    const written = batch.filter((_, i) => outcomes[i] === WRITTEN);
+    if (written.length === 0) return outcomes;
+    const m = this.redis.multi();
+    for (const { job, status } of written) {
+      // a claimed key may be the leftover of a deleted job (fields written after the delete, no id)
+      m.del(this.k.job(job.id));
       m.hset(this.k.job(job.id), {
         id: job.id,
         caller_id: job.caller_id,
@@ -174,15 +250,22 @@ export class JobStore {
       m.zadd(this.k.jobIndex, ms, job.id);
       if (status === 'dispatched') m.rpush(this.k.workQueue(job.runner), job.id);
     }
-    const res = await m.exec();
-    if (!res) throw new Error('transaction aborted');
+    const res2 = await m.exec();
+    if (!res2) {
+      await release((i) => outcomes[i] === WRITTEN);
+      throw new Error('transaction aborted');
+    }
     let at = 0;
-    return batch.map(({ status }) => {
-      const n = status === 'dispatched' ? 3 : 2;
-      const err = res.slice(at, at + n).find(([e]) => e)?.[0];
+    const failed: Error[] = [];
+    for (const { status } of written) {
+      const n = status === 'dispatched' ? 4 : 3;
+      const err = res2.slice(at, at + n).find(([e]) => e)?.[0];
       at += n;
-      return err ?? undefined;
-    });
+      if (err) failed.push(err);
+    }
+    // only a key changed between the checks and the MULTI gets here
+    if (failed.length) throw failed[0];
+    return outcomes;
   }
 
   async get(id: string): Promise<Job> {
@@ -234,7 +317,7 @@ export class JobStore {
     return this.redis.zrevrange(this.k.jobIndex, offset, offset + count - 1);
   }
 
-  async getMany(ids: string[]): Promise<Job[]> {
+  async getMany(ids: readonly string[]): Promise<Job[]> {
     if (ids.length === 0) return [];
     const p = this.redis.pipeline();
     for (const id of ids) p.hgetall(this.k.job(id));
@@ -246,6 +329,43 @@ export class JobStore {
       if (job) out.push(job);
     }
     return out;
+  }
+
+  /** The given fields of each job, in order (nulls for a missing job or field). */
+  async fields(ids: readonly string[], names: readonly string[]): Promise<(string | null)[][]> {
+    if (ids.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hmget(this.k.job(id), ...names);
+    return ((await p.exec()) ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v as (string | null)[];
+    });
+  }
+
+  /**
+   * The jobs of `ids`, in order, as many as fit in `maxBytes` of payload, env, result and error
+   * (sizes read first, so nothing bigger is loaded). With `atLeastOne` the first job is always
+   * taken, so a caller paging with an offset moves on. `full`: jobs were left out for the size.
+   */
+  async page(ids: readonly string[], maxBytes: number, atLeastOne = true): Promise<{ jobs: Job[]; bytes: number; full: boolean }> {
+    if (ids.length === 0) return { jobs: [], bytes: 0, full: false };
+    const big = ['payload', 'env_vars', 'result', 'error'];
+    const p = this.redis.pipeline();
+    for (const id of ids) for (const f of big) p.hstrlen(this.k.job(id), f);
+    const res = (await p.exec()) ?? [];
+    let bytes = 0;
+    let n = 0;
+    for (; n < ids.length; n++) {
+      let size = 0;
+      for (let f = 0; f < big.length; f++) {
+        const [err, v] = res[n * big.length + f] ?? [null, 0];
+        if (err) throw err;
+        size += Number(v);
+      }
+      if (bytes + size > maxBytes && !(atLeastOne && n === 0)) break;
+      bytes += size;
+    }
+    return { jobs: await this.getMany(ids.slice(0, n)), bytes, full: n < ids.length };
   }
 
   /** Removes a job: hash, index entry, queue entry, reply list. */
@@ -271,27 +391,59 @@ export async function exec(m: ReturnType<Redis['multi']>): Promise<unknown[]> {
   return out;
 }
 
+type Outcome = typeof WRITTEN | typeof TAKEN | typeof BAD_QUEUE | 'aborted';
+
+function badQueue(key: string, runner: string): HeroError {
+  return new HeroError('HERO_CONFLICT', `WRONGTYPE ${key} (the work queue of runner ${runner}) is not a list: its jobs cannot be queued`, {
+    rpcCode: -32009,
+    data: { key },
+  });
+}
+
 // Stores a tick's new jobs: hash, index entry and (for dispatched ones) the runner's queue.
-// Key types are checked first so a bad key fails the call before anything is written.
+// Returns one code per job: 0 written, 1 id taken (in Redis or earlier in this call), 2 its
+// work queue is not a list. ARGV[5] = '1' (all or none): any code other than 0 writes nothing.
+// The id check is here, in the write, so no other create can slip in between.
+// A job key counts as taken unless absent or a hash without an `id` (a deleted job's leftovers).
 const ADD_JOBS = `
-local index, prefix, qprefix, ms, iso = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local index, prefix, qprefix, ms, iso, all = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local t = redis.call('TYPE', index)['ok']
 if t ~= 'none' and t ~= 'zset' then return redis.error_reply('WRONGTYPE ' .. index .. ' is not a sorted set') end
-local seen = {}
-for i = 5, #ARGV, 9 do
-  local q = qprefix .. ARGV[i + 4]
-  if not seen[q] then
-    seen[q] = true
-    local qt = redis.call('TYPE', q)['ok']
-    if qt ~= 'none' and qt ~= 'list' then return redis.error_reply('WRONGTYPE ' .. q .. ' is not a list') end
+local qok, seen, codes, stale, failed = {}, {}, {}, {}, false
+for i = 6, #ARGV, 9 do
+  local id, status = ARGV[i], ARGV[i + 8]
+  local key = prefix .. id
+  local code = 0
+  if seen[id] then
+    code = 1
+  else
+    local kt = redis.call('TYPE', key)['ok']
+    if kt ~= 'none' and (kt ~= 'hash' or redis.call('HEXISTS', key, 'id') == 1) then code = 1 end
+    stale[id] = kt == 'hash'
+  end
+  if code == 0 and status == 'dispatched' then
+    local q = qprefix .. ARGV[i + 4]
+    if qok[q] == nil then
+      local qt = redis.call('TYPE', q)['ok']
+      qok[q] = qt == 'none' or qt == 'list'
+    end
+    if not qok[q] then code = 2 end
+  end
+  if code == 0 then seen[id] = true else failed = true end
+  codes[#codes + 1] = code
+end
+if all and failed then return codes end
+local n = 0
+for i = 6, #ARGV, 9 do
+  n = n + 1
+  if codes[n] == 0 then
+    local id, status = ARGV[i], ARGV[i + 8]
+    if stale[id] then redis.call('DEL', prefix .. id) end
+    redis.call('HSET', prefix .. id, 'id', id, 'caller_id', ARGV[i + 1], 'context_id', ARGV[i + 2], 'payload', ARGV[i + 3],
+      'runner', ARGV[i + 4], 'executor', ARGV[i + 5], 'timeout', ARGV[i + 6], 'env_vars', ARGV[i + 7],
+      'created_at', iso, 'updated_at', iso, 'status', status, 'attempts', '0')
+    redis.call('ZADD', index, ms, id)
+    if status == 'dispatched' then redis.call('RPUSH', qprefix .. ARGV[i + 4], id) end
   end
 end
-for i = 5, #ARGV, 9 do
-  local id, status = ARGV[i], ARGV[i + 8]
-  redis.call('HSET', prefix .. id, 'id', id, 'caller_id', ARGV[i + 1], 'context_id', ARGV[i + 2], 'payload', ARGV[i + 3],
-    'runner', ARGV[i + 4], 'executor', ARGV[i + 5], 'timeout', ARGV[i + 6], 'env_vars', ARGV[i + 7],
-    'created_at', iso, 'updated_at', iso, 'status', status, 'attempts', '0')
-  redis.call('ZADD', index, ms, id)
-  if status == 'dispatched' then redis.call('RPUSH', qprefix .. ARGV[i + 4], id) end
-end
-return 1`;
+return codes`;

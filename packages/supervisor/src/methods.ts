@@ -21,6 +21,12 @@ export interface MethodDeps {
   info: () => SupervisorInfo;
 }
 
+/** `jobs.list` scans at most this many of the newest jobs per call, in pages of LIST_SCAN_PAGE. */
+const LIST_SCAN_MAX = 20_000;
+const LIST_SCAN_PAGE = 200;
+/** A `jobs.list` reply stops before the jobs' payloads, results and errors pass this size. */
+export const LIST_MAX_BYTES = 16 * 1024 * 1024;
+
 const secret = z.string().optional().describe('Caller secret (admin, user or register)');
 const runnerName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'runner names use A-Z a-z 0-9 . _ - (1-64 chars)');
 const jobId = z.string().regex(JOB_ID, 'not a job id').describe('Job id');
@@ -164,11 +170,11 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
       result: z.string().describe('job_id'),
       handler: async (p, call) => {
         secrets.authorize(p.secret, 'jobs', call);
-        return withRedis(async () => (await store.create(await prepare(p.job), p.start, p.job.id === undefined)).id);
+        return withRedis(async () => (await store.create(await prepare(p.job), p.start)).id);
       },
     }),
     'jobs.list': method({
-      summary: 'Jobs, newest first, optionally of one runner or status',
+      summary: 'Jobs, newest first, optionally of one runner or status; a reply stops before 16 MiB of job data',
       params: z.object({
         secret,
         runner: runnerName.optional(),
@@ -180,23 +186,26 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
       handler: async (p, call) => {
         secrets.authorize(p.secret, 'jobs', call);
         return withRedis(async () => {
+          if (!p.runner && !p.status) return (await store.page(await store.ids(p.offset, p.limit), LIST_MAX_BYTES)).jobs;
+          // filtered: only the two fields the filter needs for each scanned job, whole jobs for the reply
           const out: Job[] = [];
-          const page = 200;
+          let bytes = 0;
           let skipped = 0;
-          for (let at = 0; out.length < p.limit && at < 20_000; at += page) {
-            const ids = await store.ids(at, page);
-            if (ids.length === 0) break;
-            for (const job of await store.getMany(ids)) {
-              if (p.runner && job.runner !== p.runner) continue;
-              if (p.status && job.status !== p.status) continue;
-              if (skipped < p.offset) {
-                skipped++;
-                continue;
-              }
-              out.push(job);
-              if (out.length >= p.limit) break;
+          for (let at = 0; out.length < p.limit && at < LIST_SCAN_MAX; ) {
+            const ids = await store.ids(at, Math.min(LIST_SCAN_PAGE, LIST_SCAN_MAX - at));
+            at += ids.length;
+            const want: string[] = [];
+            for (const [i, [runner, status]] of (await store.fields(ids, ['runner', 'status'])).entries()) {
+              if (runner == null || !status) continue;
+              if ((p.runner && runner !== p.runner) || (p.status && status !== p.status)) continue;
+              if (skipped < p.offset) skipped++;
+              else if (out.length + want.length < p.limit) want.push(ids[i]!);
             }
-            if (ids.length < page) break;
+            const got = await store.page(want, LIST_MAX_BYTES - bytes, out.length === 0);
+            bytes += got.bytes;
+            // a job that changed between the two reads is left out
+            for (const job of got.jobs) if ((!p.runner || job.runner === p.runner) && (!p.status || job.status === p.status)) out.push(job);
+            if (got.full || ids.length < LIST_SCAN_PAGE) break;
           }
           return out;
         });
@@ -212,7 +221,7 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
         const waitMs = job.timeout > 0 ? (job.timeout + 30) * 1000 : 0;
         const w = waiters.wait(job.id, waitMs, call.signal);
         try {
-          await withRedis(() => store.create(job, true, p.job.id === undefined));
+          await withRedis(() => store.create(job, true));
         } catch (err) {
           w.cancel();
           throw err;

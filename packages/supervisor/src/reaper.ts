@@ -30,13 +30,18 @@ export class Reaper {
     try {
       const members = await this.redis.smembers(this.k.instances);
       for (const member of members) {
-        const parsed = parseInstanceMember(member);
-        if (!parsed) {
-          await this.redis.srem(this.k.instances, member);
-          continue;
+        // one bad instance (a key of the wrong type, say) must not keep the others' jobs stuck
+        try {
+          const parsed = parseInstanceMember(member);
+          if (!parsed) {
+            await this.redis.srem(this.k.instances, member);
+            continue;
+          }
+          if (await this.redis.exists(this.k.alive(parsed.runner, parsed.instance))) continue;
+          n += await this.reapInstance(parsed.runner, parsed.instance);
+        } catch (err) {
+          this.opts.logger?.warn({ err, instance: member.replace('\u0000', ':') }, 'could not reap a runner instance');
         }
-        if (await this.redis.exists(this.k.alive(parsed.runner, parsed.instance))) continue;
-        n += await this.reapInstance(parsed.runner, parsed.instance);
       }
     } finally {
       if ((await this.redis.get(this.lockKey)) === this.token) await this.redis.del(this.lockKey);

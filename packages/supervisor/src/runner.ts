@@ -72,6 +72,24 @@ interface Active {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Longest delay setTimeout honours; a longer one overflows and fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Aborts `entry` with 'timeout' after `ms`, re-arming in steps a timer can hold. */
+function armTimeout(entry: Active, ms: number): void {
+  const step = Math.min(ms, MAX_TIMER_MS);
+  entry.timer = setTimeout(() => (ms > step ? armTimeout(entry, ms - step) : entry.abort('timeout')), step);
+}
+
+/** A finish attempt: whether the outcome was stored (false = dropped), and the next job taken. */
+interface FinishResult {
+  owned: boolean;
+  next?: Taken;
+}
+
+/** Tries of the WATCH-guarded finish (plain commands) before it gives up. */
+const FINISH_TRIES = 20;
+
 /** Starts a runner; see {@link CreateRunnerOptions}. */
 export function createRunner(opts: CreateRunnerOptions): Runner {
   const name = opts.name;
@@ -98,6 +116,10 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
   let slotWaiter: (() => void) | undefined;
   const loops: Promise<void>[] = [];
   let heartbeat: NodeJS.Timeout | undefined;
+  /** Plain-command mode only: a connection of its own for WATCH/MULTI, used one job at a time. */
+  let fin: Redis | undefined;
+  let finStore: JobStore | undefined;
+  let finLock: Promise<unknown> = Promise.resolve();
 
   const freeSlot = () => {
     const w = slotWaiter;
@@ -143,7 +165,8 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     }
     if (job.status !== 'dispatched' || before.stop_requested || stopEarly.delete(id)) {
       if (job.status === 'dispatched' || job.status === 'started') {
-        await store.finish(id, 'stopped', { error: 'stopped before it started' }, (mm) => mm.lrem(processing, 1, id));
+        const r = await finishOwned(id, job.attempts + 1, 'stopped', { error: 'stopped before it started' }, false);
+        if (r.owned) opts.onJobEnd?.(id, 'stopped');
       } else {
         // ended (stopped, …) while queued: restore what it was
         const restore = cmd.multi().hset(key, { status: job.status, updated_at: job.updated_at, attempts: String(job.attempts) });
@@ -184,9 +207,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
       }
     });
     active.set(id, entry);
-    if (job.timeout > 0) {
-      entry.timer = setTimeout(() => entry.abort('timeout'), job.timeout * 1000);
-    }
+    if (job.timeout > 0) armTimeout(entry, job.timeout * 1000);
     let status: JobStatus;
     let out: { result?: string; error?: string };
     try {
@@ -212,49 +233,101 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     clearTimeout(entry.timer);
     if (entry.reason === 'shutdown') return;
     try {
-      // Our heartbeat may have lapsed (a supervisor may have given the job to another
-      // instance), or the job was deleted: only write if the job is still ours.
+      // The job may have been taken back by a supervisor (our heartbeat lapsed) or deleted while
+      // it ran: finishOwned writes the outcome only if this run still owns the job. A lapsed
+      // heartbeat takes no new job in the same trip: the fetch loop does once the beat is back.
       const lapsed = Date.now() - lastBeat > heartbeatMs * 3;
-      if (lapsed || status === 'stopped') {
-        const mine = (await cmd.lrem(processing, 1, id)) > 0 && (await cmd.exists(key)) === 1;
-        if (!mine) {
-          log?.warn({ job: id }, 'job was deleted or taken back while it ran; its outcome is dropped');
-          return;
-        }
-        await store.finish(id, status, out);
-        opts.onJobEnd?.(id, status);
-      } else {
-        // hand the freed slot straight to the next job: fetching it rides on the same round trip
-        let next: Taken | undefined;
-        const fetchNext = !closing;
-        if (scripts) {
-          const field = status === 'finished' ? 'result' : 'error';
-          const value = (status === 'finished' ? out.result : out.error) ?? '';
-          const reply = JSON.stringify(status === 'finished' ? { success: value } : { error: value });
-          const iso = new Date().toISOString();
-          const r = (await scripts.finishTake(key, k.reply(id), processing, work, id, status, iso, field, value, reply, replyTtl, k.doneChannel, instance, jobPrefix, fetchNext ? '1' : '0')) as TakeReply;
-          next = takenOf(r);
-        } else {
-          let nextId: string | null = null;
-          await store.finish(id, status, out, (mm) => {
-            mm.lrem(processing, 1, id);
-            if (fetchNext) mm.lmove(work, processing, 'LEFT', 'LEFT');
-          }, (res) => {
-            if (fetchNext) nextId = (res[res.length - 1] as string | null) ?? null;
-          });
-          if (nextId) next = { id: nextId };
-        }
-        opts.onJobEnd?.(id, status);
-        if (next && !closing) {
-          active.delete(id);
-          start(next.id, next.before);
-        }
-        // taken while closing: close() puts it back with the rest of the processing list
+      const r = await finishOwned(id, job.attempts, status, out, !closing && !lapsed);
+      if (r.owned) opts.onJobEnd?.(id, status);
+      // a next job is taken even when this outcome was dropped
+      if (r.next && !closing) {
+        active.delete(id);
+        start(r.next.id, r.next.before);
       }
+      // taken while closing: close() puts it back with the rest of the processing list
     } finally {
       active.delete(id);
       freeSlot();
     }
+  }
+
+  /**
+   * Stores a job's outcome if this run still owns the job: its hash exists, names this
+   * instance as worker with the run's attempt count, and its id was still in our processing
+   * list. Otherwise the outcome is dropped (the reaper gave the job to another run, or it was
+   * deleted) and nothing is written. With `fetchNext` the next job is taken in the same trip.
+   */
+  async function finishOwned(
+    id: string,
+    attempt: number,
+    status: JobStatus,
+    out: { result?: string; error?: string },
+    fetchNext: boolean,
+  ): Promise<FinishResult> {
+    const key = k.job(id);
+    let r: FinishResult;
+    if (scripts) {
+      const field = status === 'finished' ? 'result' : 'error';
+      const value = (status === 'finished' ? out.result : out.error) ?? '';
+      const reply = JSON.stringify(status === 'finished' ? { success: value } : { error: value });
+      const iso = new Date().toISOString();
+      const [owned, taken_] = (await scripts.finishTake(
+        key, k.reply(id), processing, work,
+        id, status, iso, field, value, reply, replyTtl, k.doneChannel, instance, jobPrefix, fetchNext ? '1' : '0', String(attempt),
+      )) as FinishTakeReply;
+      r = { owned: owned === 1, next: takenOf(taken_) };
+    } else {
+      const run = finLock.then(() => finishPlain(id, attempt, status, out, fetchNext));
+      finLock = run.catch(() => {});
+      r = await run;
+    }
+    if (!r.owned) log?.debug({ job: id, status }, 'job was deleted or taken back while it ran; its outcome is dropped');
+    return r;
+  }
+
+  /** finishOwned without Lua: WATCH the hash and the processing list, check, then MULTI. */
+  async function finishPlain(
+    id: string,
+    attempt: number,
+    status: JobStatus,
+    out: { result?: string; error?: string },
+    fetchNext: boolean,
+  ): Promise<FinishResult> {
+    const c = fin!;
+    const key = k.job(id);
+    let lastErr: unknown;
+    for (let i = 0; i < FINISH_TRIES; i++) {
+      await c.watch(key, processing);
+      const [exists, [worker, attempts], listed] = await Promise.all([
+        c.exists(key),
+        c.hmget(key, 'worker', 'attempts'),
+        c.lrange(processing, 0, -1),
+      ]);
+      if (exists !== 1) {
+        await c.unwatch();
+        await c.lrem(processing, 1, id);
+        return { owned: false };
+      }
+      // same id in our list but a later attempt: the entry belongs to that run, leave it
+      if ((worker && worker !== instance) || (attempts && attempts !== String(attempt)) || !listed.includes(id)) {
+        await c.unwatch();
+        return { owned: false };
+      }
+      let nextId: string | null = null;
+      try {
+        await finStore!.finish(id, status, out, (mm) => {
+          mm.lrem(processing, 1, id);
+          if (fetchNext) mm.lmove(work, processing, 'LEFT', 'LEFT');
+        }, (res) => {
+          if (fetchNext) nextId = (res[res.length - 1] as string | null) ?? null;
+        });
+        return { owned: true, next: nextId ? { id: nextId } : undefined };
+      } catch (err) {
+        // a watched key changed (often just another job of ours leaving the list): look again
+        lastErr = err;
+      }
+    }
+    throw lastErr;
   }
 
   function start(id: string, before?: Record<string, string>): void {
@@ -377,6 +450,16 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
       throw err;
     });
     if (opts.scripts !== false) scripts = await loadScripts(cmd);
+    if (!scripts) {
+      fin = openRedis(target, { sequential: true, name: `runner:${name}:finish` });
+      await connectRedis(fin, where, opts.connectTimeoutMs ?? 5000).catch((err) => {
+        cmd.disconnect();
+        block.disconnect();
+        ctl.disconnect();
+        throw err;
+      });
+      finStore = new JobStore(fin, k, opts.replyTtlSecs ?? 3600);
+    }
     await giveBack();
     await beat();
     heartbeat = setInterval(() => {
@@ -420,6 +503,7 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
         log?.warn({ err }, 'runner could not put its jobs back; a supervisor will');
       }
       cmd.disconnect();
+      fin?.disconnect();
     })());
 
   return {
@@ -440,6 +524,9 @@ interface Taken {
 }
 
 type TakeReply = [string, string[]] | null;
+
+/** FINISH_TAKE: 1 if the outcome was written (0 = dropped), then the next job taken. */
+type FinishTakeReply = [number, TakeReply];
 
 function takenOf(r: TakeReply | undefined): Taken | undefined {
   if (!r) return undefined;
@@ -465,22 +552,36 @@ end
 const TAKE_ONLY = `${TAKE}
 return take(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])`;
 
-// Writes a job's outcome (as JobStore.finish does) and, when asked, takes the next job.
+// Writes a job's outcome (as JobStore.finish does) only if this run still owns the job, and,
+// when asked, takes the next job. Owned = the hash exists, its worker and attempts (when set)
+// are this instance's and this run's, and LREM took the id out of our processing list. A hash
+// of a later run is left alone, and so is its processing entry (this instance may have taken
+// the job again). Returns {1 written | 0 dropped, next job or false}.
 const FINISH_TAKE = `${TAKE}
 local key, reply, processing, work = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, status, iso, field, value, msg, ttl, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-redis.call('HSET', key, 'status', status, 'updated_at', iso, 'finished_at', iso, field, value)
-redis.call('DEL', reply)
-redis.call('LPUSH', reply, msg)
-redis.call('EXPIRE', reply, ttl)
-redis.call('PUBLISH', channel, id)
-redis.call('LREM', processing, 1, id)
-if ARGV[11] == '1' then return take(work, processing, ARGV[9], iso, ARGV[10]) end
-return false`;
+local instance, attempt = ARGV[9], ARGV[12]
+local owned = 0
+if redis.call('EXISTS', key) == 0 then
+  redis.call('LREM', processing, 1, id)
+else
+  local h = redis.call('HMGET', key, 'worker', 'attempts')
+  if not ((h[1] and h[1] ~= instance) or (h[2] and h[2] ~= attempt)) and redis.call('LREM', processing, 1, id) > 0 then
+    owned = 1
+    redis.call('HSET', key, 'status', status, 'updated_at', iso, 'finished_at', iso, field, value)
+    redis.call('DEL', reply)
+    redis.call('LPUSH', reply, msg)
+    redis.call('EXPIRE', reply, ttl)
+    redis.call('PUBLISH', channel, id)
+  end
+end
+local nxt = false
+if ARGV[11] == '1' then nxt = take(work, processing, instance, iso, ARGV[10]) end
+return {owned, nxt}`;
 
 interface HeroScripts {
   take(work: string, processing: string, instance: string, iso: string, prefix: string): Promise<TakeReply>;
-  finishTake(...args: string[]): Promise<TakeReply>;
+  finishTake(...args: string[]): Promise<FinishTakeReply>;
 }
 
 /** Defines the Lua fast path, or returns undefined when the server has no scripting. */

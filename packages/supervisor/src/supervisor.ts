@@ -137,14 +137,20 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
   let tick: NodeJS.Timeout | undefined;
   let busDone: Promise<void> | undefined;
   let sweeping: Promise<void> | undefined;
+  // each step on its own: a failing reaper pass must not also skip secret and runner refreshes
+  const maintain = async (step: string, f: () => Promise<unknown>) => {
+    try {
+      await f();
+    } catch (err) {
+      log?.debug({ err, step }, 'maintenance step failed');
+    }
+  };
   const sweep = () => {
     sweeping ??= (async () => {
       try {
-        await reaper.sweep();
-        await secrets.refresh();
-        await registry.refresh();
-      } catch (err) {
-        log?.debug({ err }, 'maintenance pass failed');
+        await maintain('reap', () => reaper.sweep());
+        await maintain('secrets', () => secrets.refresh());
+        await maintain('runners', () => registry.refresh());
       } finally {
         sweeping = undefined;
       }

@@ -28,8 +28,10 @@ export interface HealthSpec {
   target: string;
   interval_ms?: number;
   timeout_ms?: number;
-  /** Consecutive failures (after the service was healthy) before it is restarted. */
+  /** Consecutive failures (while starting or running) before the service counts as crashed. */
   retries?: number;
+  /** After each start, failures in this time are not counted (a passing probe still ends it). */
+  start_period_ms?: number;
 }
 
 /** Per-service log file rotation. */

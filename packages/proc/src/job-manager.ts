@@ -7,10 +7,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ConflictError, NotFoundError } from '@hero/core';
 import type { Logger } from './logger.js';
-import { Child, checkCommand } from './child.js';
+import { Child, checkCommand, terminateTree } from './child.js';
 import type { Job, JobListOptions, JobState, LogLine } from './client.js';
 import { DebouncedWriter, readJsonFile } from './json-file.js';
 import { readLogFiles, type LogHub } from './log-hub.js';
+import { readStat } from './proc-table.js';
 import type { SecretStore } from './secrets.js';
 import { maskLine, secretEnv, type SecretEnv } from './secret-env.js';
 import { NAME_RE, type JobDef } from './spec.js';
@@ -30,6 +31,8 @@ export interface JobManagerOptions {
 
 interface JobRecord extends Job {
   spec: Omit<JobDef, 'stdin'>;
+  /** With `pid`, identifies the running job's process after a crash of hero_proc (0: unknown). */
+  start_ticks?: number;
 }
 
 interface Running {
@@ -60,25 +63,49 @@ export class JobManager {
   private readonly listeners = new Set<(j: Job) => void>();
 
   constructor(private readonly o: JobManagerOptions) {
-    this.writer = new DebouncedWriter(path.join(o.dir, 'jobs.json'), () => ({ version: 1, jobs: [...this.jobs.values()] }), 100, 0o600, false);
+    // fsync'd: the pids of running jobs in it are how a crash of hero_proc gets cleaned up
+    this.writer = new DebouncedWriter(path.join(o.dir, 'jobs.json'), () => ({ version: 1, jobs: [...this.jobs.values()] }), 100, 0o600, true);
   }
 
   async init(): Promise<void> {
     await fs.mkdir(this.o.dir, { recursive: true, mode: 0o700 });
-    const data = await readJsonFile<{ jobs?: JobRecord[] }>(path.join(this.o.dir, 'jobs.json'), { jobs: [] });
+    const data = await readJsonFile<{ jobs?: JobRecord[] }>(path.join(this.o.dir, 'jobs.json'), { jobs: [] }, { logger: this.o.logger });
+    const orphans: Promise<unknown>[] = [];
     for (const j of Array.isArray(data.jobs) ? data.jobs : []) {
       if (!j || typeof j.id !== 'string') continue;
       if (!isFinal(j.state)) {
+        orphans.push(this.killOrphan(j));
         j.state = 'failed';
         j.error = 'interrupted: hero_proc stopped while the job ran';
         j.finished_at ??= new Date().toISOString();
         j.pid = null;
+        delete j.start_ticks;
       }
       this.jobs.set(j.id, j);
     }
+    await Promise.all(orphans);
+    if (orphans.length) this.writer.schedule();
     await this.prune();
     this.pruneTimer = setInterval(() => void this.prune(), 10 * 60_000);
     this.pruneTimer.unref();
+  }
+
+  /**
+   * Stops what is left of a job that ran when hero_proc was killed: its pid is trusted only while
+   * its start time still matches (a reused pid is someone else's). A leader gone with its group
+   * still there is ours too: the kernel hands out no pid equal to a live group's id.
+   */
+  private async killOrphan(j: JobRecord): Promise<void> {
+    const pid = j.pid;
+    if (typeof pid !== 'number' || pid <= 1 || !j.start_ticks) return;
+    const e = readStat(pid);
+    if (e ? e.startTicks !== j.start_ticks : !groupExists(pid)) return;
+    this.o.logger?.warn({ job: j.id, pid }, 'stopping job process left from a previous run');
+    const gone = () => {
+      const x = readStat(pid);
+      return !x || x.state === 'Z' || x.state === 'X';
+    };
+    await terminateTree(pid, 'SIGTERM', this.o.killGraceMs, gone);
   }
 
   onChange(fn: (j: Job) => void): () => void {
@@ -161,9 +188,12 @@ export class JobManager {
         r.child = child;
         job.state = 'running';
         job.pid = child.pid;
+        job.start_ticks = child.startTicks;
         job.started_at ??= new Date().toISOString();
         job.error = null;
         this.changed(job);
+        // on disk now, not after the debounce: a crash of hero_proc must find this pid
+        void this.writer.flush();
         if (r.cancel) void child.terminate('SIGTERM', this.o.killGraceMs);
         let timer: NodeJS.Timeout | undefined;
         if (def.timeout_ms > 0) {
@@ -179,6 +209,7 @@ export class JobManager {
         await Promise.race([child.drained, new Promise((res) => setTimeout(res, 1000).unref())]);
         r.child = undefined;
         job.pid = null;
+        delete job.start_ticks;
         job.exit_code = exit.code;
         const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
         if (r.cancel) {
@@ -213,6 +244,7 @@ export class JobManager {
     } finally {
       job.finished_at = new Date().toISOString();
       job.pid = null;
+      delete job.start_ticks;
       this.running.delete(job.id);
       this.o.hub.drop(source);
       this.o.logger?.info({ job: job.id, state: job.state, exit_code: job.exit_code }, 'job finished');
@@ -225,7 +257,7 @@ export class JobManager {
   }
 
   private view(j: JobRecord): Job {
-    const { spec: _spec, ...job } = j;
+    const { spec: _spec, start_ticks: _ticks, ...job } = j;
     return { ...job };
   }
 
@@ -328,5 +360,16 @@ export class JobManager {
     clearInterval(this.pruneTimer);
     await Promise.all([...this.running.keys()].map((id) => this.cancel(id).catch(() => {})));
     await this.writer.flush();
+  }
+}
+
+/** True while a process group with this id exists. */
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    // ESRCH: gone; EPERM: not ours to signal (nor to stop)
+    return false;
   }
 }

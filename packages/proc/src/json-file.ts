@@ -1,8 +1,23 @@
 import fs from 'node:fs/promises';
 import { HeroError, isErrnoException } from '@hero/core';
+import type { Logger } from './logger.js';
 
-/** Reads a JSON file; `fallback` when it does not exist. A corrupt file is an error naming it. */
-export async function readJsonFile<T>(file: string, fallback: T): Promise<T> {
+export interface ReadJsonOptions {
+  /** Told when a corrupt file is set aside; without one the warning goes to `process.emitWarning`. */
+  logger?: Logger | undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Reads a JSON file; `fallback` when it does not exist. A file that does not parse (a torn or
+ * empty file after a power cut), or is not an object when `fallback` is one, is renamed to
+ * `<file>.corrupt-<timestamp>` with a warning and `fallback` is returned: damaged state must not
+ * keep the node from starting. Any other read error is fatal.
+ */
+export async function readJsonFile<T>(file: string, fallback: T, opts: ReadJsonOptions = {}): Promise<T> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -10,11 +25,25 @@ export async function readJsonFile<T>(file: string, fallback: T): Promise<T> {
     if (isErrnoException(err, 'ENOENT')) return fallback;
     throw new HeroError('HERO_UNAVAILABLE', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
+  let problem: string;
   try {
-    return JSON.parse(text) as T;
+    const data: unknown = JSON.parse(text);
+    if (!isPlainObject(fallback) || isPlainObject(data)) return data as T;
+    problem = 'top level is not an object';
   } catch (err) {
-    throw new HeroError('HERO_CONFIG', `corrupt file ${file}: ${(err as Error).message}`, { cause: err });
+    problem = (err as Error).message;
   }
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await fs.rename(file, aside);
+  } catch (err) {
+    if (isErrnoException(err, 'ENOENT')) return fallback;
+    // keeping the damaged file matters more than starting: the next write would replace it
+    throw new HeroError('HERO_UNAVAILABLE', `corrupt file ${file} (${problem}) cannot be set aside: ${(err as Error).message}`, { cause: err });
+  }
+  if (opts.logger) opts.logger.warn({ file, aside, problem }, 'corrupt file set aside, starting from defaults');
+  else process.emitWarning(`corrupt file ${file} (${problem}) set aside as ${aside}, starting from defaults`, { code: 'HERO_CORRUPT_FILE' });
+  return fallback;
 }
 
 let counter = 0;
@@ -63,6 +92,9 @@ export class DebouncedWriter {
   }
 
   private async write(): Promise<void> {
+    // one write at a time: a second one (flush() while the timer's write runs) could rename an
+    // older snapshot over a newer one
+    while (this.running) await this.running;
     while (this.dirty) {
       this.dirty = false;
       this.running = writeJsonAtomic(this.file, this.snapshot(), this.mode, this.sync).then(

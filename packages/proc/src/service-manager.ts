@@ -54,6 +54,8 @@ interface Unit {
   nextRestartAt: number | null;
   health: 'none' | 'unknown' | 'ok' | 'failing';
   healthFails: number;
+  /** Why the health check had the current process stopped; the crash path reports it. */
+  healthFailure: string | null;
   error: string | null;
   backoffTimer: NodeJS.Timeout | undefined;
   stableTimer: NodeJS.Timeout | undefined;
@@ -92,14 +94,15 @@ export class ServiceManager {
   private readonly listeners = new Set<(s: ServiceStatus) => void>();
 
   constructor(private readonly o: ServiceManagerOptions) {
-    this.stateWriter = new DebouncedWriter(path.join(o.dataDir, 'state.json'), () => this.snapshotState(), 50, 0o600, false);
+    // fsync'd: it changes only on start/stop/exit, and the desired state must survive a power cut
+    this.stateWriter = new DebouncedWriter(path.join(o.dataDir, 'state.json'), () => this.snapshotState(), 50, 0o600, true);
   }
 
   // ---- loading ------------------------------------------------------------------------------
 
   /** Loads state.json and every service file, kills orphans of a previous run, starts what should run. */
   async init(): Promise<void> {
-    const st = await readJsonFile<PersistedState>(path.join(this.o.dataDir, 'state.json'), { version: 1, services: {} });
+    const st = await readJsonFile<PersistedState>(path.join(this.o.dataDir, 'state.json'), { version: 1, services: {} }, { logger: this.o.logger });
     this.persisted = { version: 1, services: st && typeof st.services === 'object' ? st.services : {} };
     for (const file of await listServiceFiles(this.o.configDir)) {
       const name = path.basename(file, '.toml');
@@ -159,6 +162,7 @@ export class ServiceManager {
       nextRestartAt: null,
       health: def.health ? 'unknown' : 'none',
       healthFails: 0,
+      healthFailure: null,
       error: null,
       backoffTimer: undefined,
       stableTimer: undefined,
@@ -259,7 +263,7 @@ export class ServiceManager {
       const du = this.units.get(d);
       if (!du) return this.broken.has(d) ? `dependency "${d}" has an invalid service file` : `dependency "${d}" is not defined`;
       if (du.def.oneshot ? du.state === 'exited' && du.exitCode === 0 : du.state === 'running') continue;
-      if (du.state === 'failed') return `dependency "${d}" failed`;
+      if (du.state === 'failed') return du.error ? `dependency "${d}" failed: ${du.error}` : `dependency "${d}" failed`;
       if (du.def.oneshot && du.state === 'exited') return `dependency "${d}" failed (exit code ${du.exitCode ?? du.exitSignal})`;
       if (du.desired === 'down') return `dependency "${d}" is stopped`;
       return `waiting for dependency "${d}" (${du.state})`;
@@ -333,19 +337,26 @@ export class ServiceManager {
     u.exitSignal = null;
     u.cpuSample = undefined;
     u.healthFails = 0;
+    u.healthFailure = null;
     this.stateWriter.schedule();
     this.o.logger?.info({ service: u.name, pid: child.pid }, 'service started');
     void child.exited.then((exit) => this.onExit(u, child, gen, exit));
-    u.stableTimer = setTimeout(() => {
-      if (u.child === child) u.crashes = 0;
-    }, u.def.stable_after_ms);
-    u.stableTimer.unref();
     if (u.def.health) {
       this.setState(u, 'starting', null);
       this.scheduleHealth(u, child, 0);
     } else {
-      this.setState(u, 'running', null);
+      this.becameRunning(u, child);
     }
+  }
+
+  /** `running` from now; the backoff resets after `stable_after_ms` of it (not of merely being alive). */
+  private becameRunning(u: Unit, child: Child) {
+    this.setState(u, 'running', null);
+    clearTimeout(u.stableTimer);
+    u.stableTimer = setTimeout(() => {
+      if (u.child === child && u.state === 'running') u.crashes = 0;
+    }, u.def.stable_after_ms);
+    u.stableTimer.unref();
   }
 
   private fail(u: Unit, error: string) {
@@ -368,18 +379,22 @@ export class ServiceManager {
           u.healthFails = 0;
           if (u.state === 'starting') {
             this.o.logger?.info({ service: u.name }, 'service healthy');
-            this.setState(u, 'running', null);
+            this.becameRunning(u, child);
           }
         } else {
           u.health = 'failing';
-          if (u.state === 'running') {
-            u.healthFails++;
-            if (u.healthFails >= h.retries) {
-              this.o.logger?.warn({ service: u.name, failures: u.healthFails }, 'health check failing, restarting');
-              u.error = `health check failed ${u.healthFails} times`;
-              void child.terminate(u.def.stop_signal, u.def.stop_timeout_ms);
-              return;
-            }
+          // a service that never becomes healthy must not stay `starting` for ever: failures
+          // count in `starting` too, except during the start period (a pass ends it early)
+          const inStartPeriod = u.state === 'starting' && Date.now() - (u.startedAt ?? 0) < h.start_period_ms;
+          if (!inStartPeriod) u.healthFails++;
+          if (u.healthFails >= h.retries) {
+            const reason = `health check (${h.kind} ${h.target}) failed ${u.healthFails} times${u.state === 'starting' ? ' while starting' : ''}`;
+            this.o.logger?.warn({ service: u.name, failures: u.healthFails, state: u.state }, 'health check failing, stopping the service');
+            u.healthFailure = reason;
+            this.setState(u, u.state, reason);
+            // the crash path (onExit) applies the restart policy once the group is gone
+            void child.terminate(u.def.stop_signal, u.def.stop_timeout_ms);
+            return;
           }
         }
         this.scheduleHealth(u, child, h.interval_ms);
@@ -411,12 +426,14 @@ export class ServiceManager {
     if (this.closing) return;
     const ok = exit.code === 0;
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-    const healthErr = u.error && u.error.startsWith('health check') ? u.error : null;
+    const healthErr = u.healthFailure;
+    u.healthFailure = null;
     this.o.logger?.info({ service: u.name, code: exit.code, signal: exit.signal }, 'service exited');
     const policy = restartPolicy(u.def);
     if (u.desired === 'down') return this.setState(u, 'inactive', null);
-    if (u.def.oneshot && ok) return this.setState(u, 'exited', null);
+    if (u.def.oneshot && ok && !healthErr) return this.setState(u, 'exited', null);
     if (policy === 'never' || (policy === 'on-failure' && ok && !healthErr)) {
+      if (healthErr) return this.setState(u, 'failed', healthErr);
       return this.setState(u, ok ? 'exited' : 'failed', ok ? null : `${how}`);
     }
     u.crashes++;
@@ -426,7 +443,7 @@ export class ServiceManager {
     const delay = backoffDelay(u.crashes, u.def.restart_delay_ms, u.def.restart_delay_max_ms);
     u.nextRestartAt = Date.now() + delay;
     this.o.logger?.warn({ service: u.name, code: exit.code, signal: exit.signal, crashes: u.crashes, delay_ms: delay }, 'service crashed, restarting after backoff');
-    this.setState(u, 'backoff', healthErr ?? `${how}; restarting in ${delay} ms`);
+    this.setState(u, 'backoff', `${healthErr ?? how}; restarting in ${delay} ms`);
     const restart = () => {
       u.backoffTimer = undefined;
       u.nextRestartAt = null;

@@ -51,7 +51,8 @@ export const healthSchema = z.strictObject({
   target: z.string().min(1).describe('What to probe'),
   interval_ms: positiveMs(3_600_000).min(10).default(1000).describe('Time between probes'),
   timeout_ms: positiveMs(600_000).min(10).default(2000).describe('Probe timeout'),
-  retries: z.number().int().min(1).max(1000).default(3).describe('Consecutive failures of a running service before it is restarted'),
+  retries: z.number().int().min(1).max(1000).default(3).describe('Consecutive failures (starting or running) before the service counts as crashed'),
+  start_period_ms: positiveMs(86_400_000).default(0).describe('After each start, failures in this time are not counted (a pass still ends it)'),
 });
 
 export const logSpecSchema = z.strictObject({

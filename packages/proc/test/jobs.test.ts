@@ -1,7 +1,37 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { startProc, survivors, waitFor } from './helpers.js';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ProcClient } from '../src/client.js';
+import { alive, startProc, survivors, tempDir, waitFor } from './helpers.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/run-proc.ts', import.meta.url));
+
+/** hero_proc in a child process (with startProc's dir layout under `dir`), to be SIGKILLed. */
+async function spawnProc(dir: string) {
+  const config = { socket_dir: path.join(dir, 'sock'), data_dir: path.join(dir, 'data'), config_dir: path.join(dir, 'cfg'), job_kill_grace_ms: 2000 };
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@hero/source', fixture, JSON.stringify(config)], {
+    cwd: path.dirname(fixture),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  const sockets = await new Promise<Record<string, string>>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl !== -1) resolve(JSON.parse(out.slice(0, nl)) as Record<string, string>);
+    });
+    child.once('exit', (code) => reject(new Error(`hero_proc exited with ${code} before it was ready`)));
+  });
+  const client = new ProcClient(sockets.rpc!, { timeoutMs: 20_000 });
+  onTestFinished(() => client.close());
+  return { child, client, config };
+}
 
 describe('jobs', () => {
   it('runs a command with stdin, env and cwd and keeps its output and exit code', async () => {
@@ -93,6 +123,42 @@ describe('jobs', () => {
     await expect(p2.client.jobGet(ids[0]!)).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
     const files = await fs.readdir(path.join(p.config.data_dir, 'jobs'));
     expect(files.filter((f) => f.endsWith('.log')).length).toBeLessThanOrEqual(3);
+  });
+
+  it('stops the processes of jobs left running by a crash of hero_proc', async () => {
+    const dir = await tempDir();
+    const pids = path.join(dir, 'pids');
+    // whatever the assertions say, no sleep 4242 outlives the test
+    onTestFinished(async () => {
+      for (const pid of await survivors(pids)) process.kill(pid, 'SIGKILL');
+    });
+    const crashed = await spawnProc(dir);
+    const job = await crashed.client.jobCreate({ exec: `echo $$ >> ${pids}; sleep 4242 & echo $! >> ${pids}; wait` });
+    const [sh, sleeper] = await waitFor(async () => {
+      const live = await survivors(pids);
+      return live.length === 2 ? live : undefined;
+    }, 10_000, 'the job and its child');
+    // what a crash finds on disk: the running job with its pid and start time
+    const file = path.join(crashed.config.data_dir, 'jobs', 'jobs.json');
+    await waitFor(async () => {
+      const data = JSON.parse(await fs.readFile(file, 'utf8')) as { jobs: { id: string; pid: number | null; start_ticks?: number }[] };
+      const j = data.jobs.find((x) => x.id === job.id);
+      return j?.pid === sh && (j?.start_ticks ?? 0) > 0;
+    }, 5_000, 'jobs.json to record the running job');
+    crashed.child.kill('SIGKILL');
+    await once(crashed.child, 'exit');
+    expect(alive(sh!) && alive(sleeper!)).toBe(true);
+
+    const p = await startProc({}, dir);
+    // gone by the time the restarted hero_proc answers
+    expect(await survivors(pids)).toEqual([]);
+    expect(await p.client.jobGet(job.id)).toMatchObject({ state: 'failed', pid: null, error: expect.stringMatching(/^interrupted/) });
+    expect(p.logs.some((l) => l.includes('stopping job process left from a previous run') && l.includes(`"pid":${sh}`))).toBe(true);
+    // and the history says so on disk
+    await waitFor(async () => {
+      const text = await fs.readFile(file, 'utf8');
+      return text.includes('interrupted') && !text.includes('start_ticks');
+    }, 5_000, 'jobs.json to record the interrupted job');
   });
 
   it('passes secrets to jobs from their context', async () => {

@@ -18,7 +18,7 @@ describe('services', () => {
         exec: `sleep 0.1; echo ${name} >> ${order}; exec sleep 1000`,
         after,
         autostart: false,
-        health: { kind: 'exec', target: `grep -qx ${name} ${order}`, interval_ms: 50 },
+        health: { kind: 'exec', target: `grep -qx ${name} ${order}`, interval_ms: 50, start_period_ms: 10_000 },
       });
     await svc('db');
     await svc('cache');
@@ -142,12 +142,14 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'slow',
       exec: `sleep 1; touch ${ready}; exec sleep 1000`,
-      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100 },
+      // without the start period, 3 failed probes 100 ms apart would count as a crash
+      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100, start_period_ms: 10_000 },
     });
     const first = await p.client.serviceStatus('slow');
     expect(first.state).toBe('starting');
     const running = await waitState(p.client, 'slow', 'running');
     expect(running.health).toBe('ok');
+    expect(running.restarts).toBe(0);
     expect(await fs.stat(ready)).toBeTruthy();
 
     // http: a free port, served by a child after a delay
@@ -156,7 +158,7 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'web',
       cmd: [process.execPath, '-e', server],
-      health: { kind: 'http', target: `http://127.0.0.1:${port}/`, interval_ms: 100 },
+      health: { kind: 'http', target: `http://127.0.0.1:${port}/`, interval_ms: 100, start_period_ms: 10_000 },
     });
     expect((await p.client.serviceStatus('web')).state).toBe('starting');
     await waitState(p.client, 'web', 'running');
@@ -177,7 +179,7 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'sick',
       exec: `echo x >> ${cnt}; touch ${ready}; exec sleep 1000`,
-      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100, retries: 2 },
+      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100, retries: 2, start_period_ms: 10_000 },
       restart_delay_ms: 50,
     });
     await waitState(p.client, 'sick', 'running');
@@ -185,6 +187,50 @@ describe('services', () => {
     await waitFor(async () => (await read(cnt)).trim().split('\n').length >= 2, 15_000, 'restart');
     const s = await waitState(p.client, 'sick', 'running');
     expect(s.restarts).toBeGreaterThanOrEqual(1);
+  });
+
+  it('treats a health check that never passes as a crash: backoff, then failed, dependents blocked', async () => {
+    const p = await startProc();
+    await p.client.serviceSet({
+      name: 'unhealthy',
+      exec: 'exec sleep 100',
+      health: { kind: 'tcp', target: '127.0.0.1:1', interval_ms: 50, timeout_ms: 200, retries: 2 },
+      restart_delay_ms: 200,
+      max_restarts: 2,
+      autostart: false,
+    });
+    const depOut = path.join(p.dir, 'dep');
+    await p.client.serviceSet({ name: 'consumer', exec: `echo started > ${depOut}; exec sleep 100`, after: ['unhealthy'], autostart: false });
+    await p.client.serviceStart('consumer');
+
+    const seen: string[] = [];
+    const failed = await waitFor(async () => {
+      const s = await p.client.serviceStatus('unhealthy');
+      if (s.state === 'backoff' && s.error) seen.push(s.error);
+      return s.state === 'failed' ? s : undefined;
+    }, 15_000, 'unhealthy to fail');
+    expect(failed.restarts).toBe(2);
+    expect(failed.pid).toBeNull();
+    expect(failed.health).toBe('failing');
+    expect(failed.error).toBe('gave up after 2 restarts (last: health check (tcp 127.0.0.1:1) failed 2 times while starting)');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const e of seen) expect(e).toMatch(/^health check \(tcp 127\.0\.0\.1:1\) failed 2 times while starting; restarting in (200|400) ms$/);
+
+    // three starts, each process stopped, the delay doubling between them (hero_proc's own log)
+    const records = p.logs.map((l) => JSON.parse(l) as { msg?: string; service?: string; pid?: number; delay_ms?: number });
+    const mine = (msg: string) => records.filter((r) => r.service === 'unhealthy' && r.msg === msg);
+    const pids = mine('service started').map((r) => r.pid!);
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    expect(mine('service crashed, restarting after backoff').map((r) => r.delay_ms)).toEqual([200, 400]);
+
+    const dep = await waitFor(async () => {
+      const s = await p.client.serviceStatus('consumer');
+      return s.state === 'blocked' && s.error?.startsWith('dependency "unhealthy" failed') ? s : undefined;
+    }, 5_000, 'consumer blocked by the failure');
+    expect(dep.error).toBe(`dependency "unhealthy" failed: ${failed.error}`);
+    expect(dep.pid).toBeNull();
+    expect(await read(depOut)).toBe('');
   });
 
   it('waits for a oneshot dependency and blocks dependents when it fails', async () => {
@@ -206,7 +252,7 @@ describe('services', () => {
       const s = await p.client.serviceStatus('dependent');
       return s.state === 'blocked' && s.error?.includes('failed') ? s : undefined;
     });
-    expect(blocked.error).toBe('dependency "badinit" failed');
+    expect(blocked.error).toBe('dependency "badinit" failed: exit code 4');
     expect(blocked.pid).toBeNull();
     expect(await read(path.join(p.dir, 'dep'))).toBe('');
     // the other services are unaffected

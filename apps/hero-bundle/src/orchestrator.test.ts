@@ -113,23 +113,22 @@ describe('Orchestrator', () => {
         }),
     });
     const graceful = ['a', 'b'].map((n) => fake(n, log).task);
-    const o = new Orchestrator([...graceful, stuck('x'), stuck('y'), stuck('z')], { stopTimeoutMs: 1000, shutdownTimeoutMs: 500 });
+    const o = new Orchestrator([...graceful, stuck('x'), stuck('y'), stuck('z')], { stopTimeoutMs: 1000, shutdownTimeoutMs: 2000 });
     await o.start();
     const begun = Date.now();
     await o.shutdown();
-    const took = Date.now() - begun;
-    expect(took).toBeGreaterThanOrEqual(450);
-    expect(took).toBeLessThan(900);
+    // the stop lasts the whole deadline (the stuck ones are watched to the end), not 3 × 1 s more
+    expect(Date.now() - begun).toBeGreaterThanOrEqual(1900);
     // a and b (started first, stopped last) were stopped, not cut off at the end
     expect(log.filter((l) => l.startsWith('stop'))).toEqual(['stop b', 'stop a']);
-    // each stuck one held the stop for its share only (500 ms over 5, then what is left over 4, 3)
-    const aborts = log.filter((l) => l.startsWith('abort')).map((l) => Number(l.split('@')[1]) - (begun - t0));
-    expect(aborts).toHaveLength(3);
-    expect(aborts[2]).toBeLessThan(400);
+    // every stuck one was aborted, in reverse start order, before the deadline
+    const aborts = log.filter((l) => l.startsWith('abort'));
+    expect(aborts.map((l) => l.split(' ')[1])).toEqual(['z', 'y', 'x']);
+    expect(Math.max(...aborts.map((l) => Number(l.split('@')[1]) - (begun - t0)))).toBeLessThan(2000);
     expect(o.leftBehind).toEqual(['z', 'y', 'x']);
     expect(o.statuses().map((s) => s.state)).toEqual(['stopped', 'stopped', 'failed', 'failed', 'failed']);
     expect(await o.finished).toBe(1);
-    expect(o.failure).toMatch(/^z, y, x did not stop within 0.5 s/);
+    expect(o.failure).toMatch(/^z, y, x did not stop within 2 s/);
   });
 
   it('a slow service that overruns its share but stops before the deadline still counts as stopped', async () => {
@@ -142,14 +141,15 @@ describe('Orchestrator', () => {
           signal.addEventListener('abort', () => setTimeout(() => {
             log.push('stop slow');
             resolve();
-          }, 300));
+          }, 2600));
           ctx.onReady?.({ service: 'slow', sockets: {} });
         }),
     };
-    const o = new Orchestrator([fake('a', log).task, slow], { shutdownTimeoutMs: 400 });
+    const o = new Orchestrator([fake('a', log).task, slow], { shutdownTimeoutMs: 3000 });
     await o.start();
     await o.shutdown();
-    // slow overran its share (400 ms over 2): a was stopped meanwhile, slow finished before the deadline
+    // slow overran its share (3000 ms less a 750 ms reserve for a): a was stopped meanwhile, slow
+    // finished before the deadline
     expect(log).toEqual(['start a', 'stop a', 'stop slow']);
     expect(o.leftBehind).toEqual([]);
     expect(await o.finished).toBe(0);

@@ -192,8 +192,8 @@ export class Orchestrator {
   }
 
   /**
-   * Stops every service in reverse start order within one deadline; idempotent. A service that
-   * overruns its share is left behind (still watched until the deadline) so that the ones after
+   * Stops every service in reverse start order within one deadline; idempotent. Each may take
+   * its full stop time while the later ones keep a reserve; one that overruns is left behind (still watched until the deadline) so that the ones after
    * it are aborted in time; those still running at the deadline end up in `leftBehind`.
    */
   stop(): Promise<void> {
@@ -206,10 +206,15 @@ export class Orchestrator {
     const deadline = Date.now() + shutdownTimeoutMs;
     const order = [...this.running].reverse();
     const late: Running[] = [];
+    // each service may take its full stop time as long as every later one keeps a reserve: the
+    // stop order stays strict (a service's dependencies are not aborted under it) unless time
+    // runs out, and the last ones are still aborted before the deadline
+    const reserveMs = Math.min(1000, shutdownTimeoutMs / (2 * Math.max(1, order.length)));
     for (const [i, entry] of order.entries()) {
       entry.status.state = 'stopping';
       entry.ac.abort();
-      const share = Math.min(stopTimeoutMs, (deadline - Date.now()) / (order.length - i));
+      const later = order.length - i - 1;
+      const share = Math.max(0, Math.min(stopTimeoutMs, deadline - Date.now() - later * reserveMs));
       if (await settlesWithin(entry.done, share)) {
         entry.status.state = 'stopped';
       } else {

@@ -30,7 +30,7 @@ export interface HealthSpec {
   timeout_ms?: number;
   /** Consecutive failures (while starting or running) before the service counts as crashed. */
   retries?: number;
-  /** After each start, failures in this time are not counted (a passing probe still ends it). */
+  /** After each start, failures in this time are not counted (a passing probe still ends it); default 60000. */
   start_period_ms?: number;
 }
 

@@ -11,7 +11,7 @@ import { Child, checkCommand, terminateTree } from './child.js';
 import type { Job, JobListOptions, JobState, LogLine } from './client.js';
 import { DebouncedWriter, readJsonFile } from './json-file.js';
 import { readLogFiles, type LogHub } from './log-hub.js';
-import { readStat } from './proc-table.js';
+import { bootId, membersOf, readProcTable, readStat } from './proc-table.js';
 import type { SecretStore } from './secrets.js';
 import { maskLine, secretEnv, type SecretEnv } from './secret-env.js';
 import { NAME_RE, type JobDef } from './spec.js';
@@ -33,6 +33,8 @@ interface JobRecord extends Job {
   spec: Omit<JobDef, 'stdin'>;
   /** With `pid`, identifies the running job's process after a crash of hero_proc (0: unknown). */
   start_ticks?: number;
+  /** Boot the pid and start ticks belong to: after a reboot they name someone else's processes. */
+  boot_id?: string;
 }
 
 interface Running {
@@ -80,6 +82,7 @@ export class JobManager {
         j.finished_at ??= new Date().toISOString();
         j.pid = null;
         delete j.start_ticks;
+        delete j.boot_id;
       }
       this.jobs.set(j.id, j);
     }
@@ -91,15 +94,24 @@ export class JobManager {
   }
 
   /**
-   * Stops what is left of a job that ran when hero_proc was killed: its pid is trusted only while
-   * its start time still matches (a reused pid is someone else's). A leader gone with its group
-   * still there is ours too: the kernel hands out no pid equal to a live group's id.
+   * Stops what is left of a job that ran when hero_proc was killed. Nothing recorded in another
+   * boot (or with no boot id) is touched: its pids are someone else's. The pid is trusted only
+   * while its start time still matches (a reused pid is someone else's). A leader gone with its
+   * group still there is ours too, but only if some member started no earlier than the leader did
+   * (a group left by an older process that got the pid is not).
    */
   private async killOrphan(j: JobRecord): Promise<void> {
     const pid = j.pid;
-    if (typeof pid !== 'number' || pid <= 1 || !j.start_ticks) return;
+    const ticks = j.start_ticks;
+    if (typeof pid !== 'number' || pid <= 1 || !ticks) return;
+    const boot = bootId();
+    if (!boot || j.boot_id !== boot) return;
     const e = readStat(pid);
-    if (e ? e.startTicks !== j.start_ticks : !groupExists(pid)) return;
+    if (e) {
+      if (e.startTicks !== ticks) return;
+    } else if (!membersOf(await readProcTable(0), pid).some((m) => m.startTicks >= ticks)) {
+      return;
+    }
     this.o.logger?.warn({ job: j.id, pid }, 'stopping job process left from a previous run');
     const gone = () => {
       const x = readStat(pid);
@@ -189,6 +201,9 @@ export class JobManager {
         job.state = 'running';
         job.pid = child.pid;
         job.start_ticks = child.startTicks;
+        const boot = bootId();
+        if (boot) job.boot_id = boot;
+        else delete job.boot_id;
         job.started_at ??= new Date().toISOString();
         job.error = null;
         this.changed(job);
@@ -210,6 +225,7 @@ export class JobManager {
         r.child = undefined;
         job.pid = null;
         delete job.start_ticks;
+        delete job.boot_id;
         job.exit_code = exit.code;
         const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
         if (r.cancel) {
@@ -245,6 +261,7 @@ export class JobManager {
       job.finished_at = new Date().toISOString();
       job.pid = null;
       delete job.start_ticks;
+      delete job.boot_id;
       this.running.delete(job.id);
       this.o.hub.drop(source);
       this.o.logger?.info({ job: job.id, state: job.state, exit_code: job.exit_code }, 'job finished');
@@ -257,7 +274,7 @@ export class JobManager {
   }
 
   private view(j: JobRecord): Job {
-    const { spec: _spec, start_ticks: _ticks, ...job } = j;
+    const { spec: _spec, start_ticks: _ticks, boot_id: _boot, ...job } = j;
     return { ...job };
   }
 
@@ -363,13 +380,3 @@ export class JobManager {
   }
 }
 
-/** True while a process group with this id exists. */
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    // ESRCH: gone; EPERM: not ours to signal (nor to stop)
-    return false;
-  }
-}

@@ -156,6 +156,19 @@ export function getPageSize(): number {
   return pageSize;
 }
 
+let bootIdCache: string | null | undefined;
+/** This boot's id (`/proc/sys/kernel/random/boot_id`), read once; undefined when unreadable. */
+export function bootId(): string | undefined {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache ?? undefined;
+}
+
 /** Seconds since boot, from /proc/uptime. */
 export function bootUptimeSecs(): number {
   try {

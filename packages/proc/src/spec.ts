@@ -52,7 +52,9 @@ export const healthSchema = z.strictObject({
   interval_ms: positiveMs(3_600_000).min(10).default(1000).describe('Time between probes'),
   timeout_ms: positiveMs(600_000).min(10).default(2000).describe('Probe timeout'),
   retries: z.number().int().min(1).max(1000).default(3).describe('Consecutive failures (starting or running) before the service counts as crashed'),
-  start_period_ms: positiveMs(86_400_000).default(0).describe('After each start, failures in this time are not counted (a pass still ends it)'),
+  start_period_ms: positiveMs(86_400_000)
+    .default(60_000)
+    .describe('After each start, failures in this time are not counted (a pass still ends it); default 60 s for slow starters'),
 });
 
 export const logSpecSchema = z.strictObject({

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ProcClient } from '../src/client.js';
+import { readStat } from '../src/proc-table.js';
 import { alive, startProc, survivors, tempDir, waitFor } from './helpers.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/run-proc.ts', import.meta.url));
@@ -159,6 +160,49 @@ describe('jobs', () => {
       const text = await fs.readFile(file, 'utf8');
       return text.includes('interrupted') && !text.includes('start_ticks');
     }, 5_000, 'jobs.json to record the interrupted job');
+  });
+
+  it('leaves alone the processes of jobs recorded in another boot (or with no boot id)', async () => {
+    const dir = await tempDir();
+    // stand-ins for processes that got the recorded pids after a reboot
+    const sleepers = [spawn('sleep', ['4243'], { stdio: 'ignore' }), spawn('sleep', ['4243'], { stdio: 'ignore' })];
+    onTestFinished(() => {
+      for (const c of sleepers) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
+    const pids = sleepers.map((c) => c.pid!);
+    const ticks = await waitFor(() => {
+      const t = pids.map((pid) => readStat(pid)?.startTicks ?? 0);
+      return t.every((x) => x > 0) ? t : undefined;
+    }, 5_000, 'the sleepers');
+    const job = (id: string, i: number, boot: string | undefined) => ({
+      id,
+      name: 'old',
+      state: 'running',
+      exit_code: null,
+      attempts: 1,
+      created_at: new Date().toISOString(),
+      started_at: new Date().toISOString(),
+      finished_at: null,
+      pid: pids[i],
+      error: null,
+      context: null,
+      schedule: null,
+      spec: { exec: 'sleep 4243', env: {}, retries: 0, timeout_ms: 0 },
+      start_ticks: ticks[i],
+      ...(boot === undefined ? {} : { boot_id: boot }),
+    });
+    const jobsDir = path.join(dir, 'data', 'jobs');
+    await fs.mkdir(jobsDir, { recursive: true, mode: 0o700 });
+    const other = '00000000-0000-4000-8000-000000000000';
+    await fs.writeFile(path.join(jobsDir, 'jobs.json'), JSON.stringify({ version: 1, jobs: [job('0otherboot', 0, other), job('0noboot', 1, undefined)] }));
+
+    const p = await startProc({}, dir);
+    expect(pids.map(alive)).toEqual([true, true]);
+    expect(p.logs.some((l) => l.includes('stopping job process left from a previous run'))).toBe(false);
+    for (const id of ['0otherboot', '0noboot']) {
+      expect(await p.client.jobGet(id)).toMatchObject({ state: 'failed', pid: null, error: expect.stringMatching(/^interrupted/) });
+    }
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
   });
 
   it('passes secrets to jobs from their context', async () => {

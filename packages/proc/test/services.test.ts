@@ -18,7 +18,7 @@ describe('services', () => {
         exec: `sleep 0.1; echo ${name} >> ${order}; exec sleep 1000`,
         after,
         autostart: false,
-        health: { kind: 'exec', target: `grep -qx ${name} ${order}`, interval_ms: 50, start_period_ms: 10_000 },
+        health: { kind: 'exec', target: `grep -qx ${name} ${order}`, interval_ms: 50 },
       });
     await svc('db');
     await svc('cache');
@@ -142,8 +142,8 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'slow',
       exec: `sleep 1; touch ${ready}; exec sleep 1000`,
-      // without the start period, 3 failed probes 100 ms apart would count as a crash
-      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100, start_period_ms: 10_000 },
+      // the default start period keeps its failed probes (100 ms apart) from counting as a crash
+      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100 },
     });
     const first = await p.client.serviceStatus('slow');
     expect(first.state).toBe('starting');
@@ -158,7 +158,7 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'web',
       cmd: [process.execPath, '-e', server],
-      health: { kind: 'http', target: `http://127.0.0.1:${port}/`, interval_ms: 100, start_period_ms: 10_000 },
+      health: { kind: 'http', target: `http://127.0.0.1:${port}/`, interval_ms: 100 },
     });
     expect((await p.client.serviceStatus('web')).state).toBe('starting');
     await waitState(p.client, 'web', 'running');
@@ -179,7 +179,7 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'sick',
       exec: `echo x >> ${cnt}; touch ${ready}; exec sleep 1000`,
-      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100, retries: 2, start_period_ms: 10_000 },
+      health: { kind: 'exec', target: `test -f ${ready}`, interval_ms: 100, retries: 2 },
       restart_delay_ms: 50,
     });
     await waitState(p.client, 'sick', 'running');
@@ -194,7 +194,8 @@ describe('services', () => {
     await p.client.serviceSet({
       name: 'unhealthy',
       exec: 'exec sleep 100',
-      health: { kind: 'tcp', target: '127.0.0.1:1', interval_ms: 50, timeout_ms: 200, retries: 2 },
+      // no start period: failures count from the first probe, so this stays fast
+      health: { kind: 'tcp', target: '127.0.0.1:1', interval_ms: 50, timeout_ms: 200, retries: 2, start_period_ms: 0 },
       restart_delay_ms: 200,
       max_restarts: 2,
       autostart: false,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RpcHandler } from '@hero/core';
+import { HeroError, type RpcHandler } from '@hero/core';
 import { MyceliumClient } from '@hero/mycelium-bus/client';
 
 /** Topic the supervisor serves JSON-RPC on. */
@@ -20,7 +20,9 @@ export const BUS_MAX_INFLIGHT = 64;
 export const BUS_MAX_PER_SENDER = 16;
 /**
  * Longest a bus call may run (60 s). A bus message carries no reply timeout, so this cap is
- * fixed: `job.run` / `job.result` waits end (aborted) after it, like an HTTP caller going away.
+ * fixed: `job.run` / `job.result` waits end after it. The call's signal is then aborted with a
+ * HERO_TIMEOUT HeroError as its reason: unlike an HTTP caller going away, the bus caller still
+ * waits for the reply (job.run answers HERO_TIMEOUT with the job id, not a failed job).
  */
 export const BUS_MAX_CALL_MS = 60_000;
 
@@ -63,8 +65,9 @@ function requestId(request: unknown): string | number | null {
 /**
  * Serves JSON-RPC over the Mycelium bus: pops messages on `supervisor.rpc`, dispatches them
  * like HTTP requests (a secret is always required on this transport) and answers with
- * `pushMessageReply`. Each call gets a signal aborted after `maxCallMs` or when `signal`
- * aborts; a sender with `maxPerSender` calls in flight is answered "busy" at once.
+ * `pushMessageReply`. Each call gets a signal aborted after `maxCallMs` (reason: a HERO_TIMEOUT
+ * HeroError) or when `signal` aborts; a sender with `maxPerSender` calls in flight is answered
+ * "busy" at once.
  * Resolves once `signal` aborts and in-flight calls are answered.
  */
 export async function serveBus(
@@ -114,7 +117,7 @@ export async function serveBus(
         } else if (out === undefined) {
           const callAc = new AbortController();
           const abort = () => callAc.abort();
-          const timer = setTimeout(abort, maxCallMs);
+          const timer = setTimeout(() => callAc.abort(new HeroError('HERO_TIMEOUT', `bus call ran past its ${maxCallMs} ms cap`)), maxCallMs);
           signal.addEventListener('abort', abort, { once: true });
           try {
             out = await rpc.dispatch(request, { transport: 'internal', headers: { 'x-hero-transport': 'bus' }, signal: callAc.signal });

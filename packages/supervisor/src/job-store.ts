@@ -74,6 +74,8 @@ interface PendingCreate extends NewEntry {
 const WRITTEN = 0;
 const TAKEN = 1;
 const BAD_QUEUE = 2;
+/** How long an id claimed by HSETNX (plain-command writes) lives before its job is written. */
+const CLAIM_TTL_MS = 30_000;
 
 /** Job hash operations shared by the RPC methods, the reaper and tests. */
 export class JobStore {
@@ -187,7 +189,10 @@ export class JobStore {
   /**
    * Without scripts: each job's id is claimed first with HSETNX on its `id` field (atomic per
    * job, so concurrent creators of one id — on any supervisor — see exactly one winner), then
-   * the claimed jobs are written in one MULTI. A claim whose job is not written is released.
+   * the claimed jobs are written in one MULTI. A claim whose job is not written is released:
+   * on the checked paths, and on any error (before the rethrow, best effort). A claim also
+   * carries a CLAIM_TTL_MS expiry until the MULTI writes the job (and PERSISTs it), so a
+   * supervisor dying in between cannot leave an id-only hash that blocks the id for ever.
    */
   private async writeByCommands(batch: readonly NewEntry[], allOrNone: boolean, ms: number, iso: string): Promise<Outcome[]> {
     const queues = [...new Set(batch.filter((e) => e.status === 'dispatched').map((e) => this.k.workQueue(e.job.runner)))];
@@ -196,20 +201,49 @@ export class JobStore {
     for (const q of queues) p.type(q);
     for (const { job } of batch) p.hsetnx(this.k.job(job.id), 'id', job.id);
     const res = (await p.exec()) ?? [];
+    // claims this call made; each is set back to false once released
+    const claimed = batch.map((_, i) => {
+      const [err, n] = res[1 + queues.length + i] ?? [new Error('no reply')];
+      return !err && n === 1;
+    });
+    try {
+      return await this.writeClaimed(batch, allOrNone, ms, iso, queues, res, claimed);
+    } catch (err) {
+      await this.releaseUnwritten(batch, claimed);
+      throw err;
+    }
+  }
+
+  /** The part of `writeByCommands` after the claims; releases (and unmarks) claims on its checked paths. */
+  private async writeClaimed(
+    batch: readonly NewEntry[],
+    allOrNone: boolean,
+    ms: number,
+    iso: string,
+    queues: readonly string[],
+    res: [Error | null, unknown][],
+    claimed: boolean[],
+  ): Promise<Outcome[]> {
+    if (claimed.some((c) => c)) {
+      // a claim only expires until its job is written; set after the HSETNX so a taken job never gets a TTL
+      const px = this.redis.pipeline();
+      for (const [i, e] of batch.entries()) if (claimed[i]) px.pexpire(this.k.job(e.job.id), CLAIM_TTL_MS);
+      for (const [err] of (await px.exec()) ?? []) if (err) throw err;
+    }
     const typeOf = (i: number): string => {
       const [err, t] = res[i] ?? [new Error('no reply')];
       if (err) throw err;
       return t as string;
     };
-    const claimed = batch.map((_, i) => {
-      const [err, n] = res[1 + queues.length + i] ?? [new Error('no reply')];
+    for (let i = 0; i < batch.length; i++) {
+      const [err] = res[1 + queues.length + i] ?? [new Error('no reply')];
       // a job key of another type is taken too; any other failure fails the whole write
       if (err && !/WRONGTYPE/.test(err.message)) throw err;
-      return !err && n === 1;
-    });
+    }
     const release = async (which: (i: number) => boolean) => {
-      const keys = batch.filter((_, i) => claimed[i] && which(i)).map((e) => this.k.job(e.job.id));
-      if (keys.length) await this.redis.del(...keys);
+      const mine = batch.flatMap((_, i) => (claimed[i] && which(i) ? [i] : []));
+      if (mine.length) await this.redis.del(...mine.map((i) => this.k.job(batch[i]!.job.id)));
+      for (const i of mine) claimed[i] = false;
     };
     const indexType = typeOf(0);
     if (indexType !== 'none' && indexType !== 'zset') {
@@ -247,6 +281,8 @@ export class JobStore {
         status,
         attempts: '0',
       });
+      // the claim's expiry is gone with the DEL already; said again so the job surely stays
+      m.persist(this.k.job(job.id));
       m.zadd(this.k.jobIndex, ms, job.id);
       if (status === 'dispatched') m.rpush(this.k.workQueue(job.runner), job.id);
     }
@@ -258,7 +294,7 @@ export class JobStore {
     let at = 0;
     const failed: Error[] = [];
     for (const { status } of written) {
-      const n = status === 'dispatched' ? 4 : 3;
+      const n = status === 'dispatched' ? 5 : 4;
       const err = res2.slice(at, at + n).find(([e]) => e)?.[0];
       at += n;
       if (err) failed.push(err);
@@ -266,6 +302,29 @@ export class JobStore {
     // only a key changed between the checks and the MULTI gets here
     if (failed.length) throw failed[0];
     return outcomes;
+  }
+
+  /**
+   * After a failed write: deletes the keys this call claimed whose job was not written (still no
+   * `created_at`, which the MULTI writes with the rest of the job). Best effort: an error here
+   * is dropped (the claim's expiry ends it), so the caller sees the write's own error.
+   */
+  private async releaseUnwritten(batch: readonly NewEntry[], claimed: boolean[]): Promise<void> {
+    const mine = batch.flatMap((e, i) => (claimed[i] ? [e.job.id] : []));
+    if (mine.length === 0) return;
+    try {
+      const p = this.redis.pipeline();
+      for (const id of mine) p.hmget(this.k.job(id), 'id', 'created_at');
+      const got = (await p.exec()) ?? [];
+      const stale = mine.filter((id, i) => {
+        const [err, v] = got[i] ?? [new Error('no reply')];
+        const [owner, created] = (v ?? []) as (string | null)[];
+        return !err && owner === id && created == null;
+      });
+      if (stale.length) await this.redis.del(...stale.map((id) => this.k.job(id)));
+    } catch {
+      /* the claims expire by themselves */
+    }
   }
 
   async get(id: string): Promise<Job> {

@@ -11,6 +11,11 @@ import type { Secrets } from './secrets.js';
 import { EXECUTORS, SECRET_ROLES, type Job, type JobResult, type SupervisorInfo } from './types.js';
 import type { Waiters } from './waiters.js';
 
+/** True when a call's wait was cut by its transport's deadline (the bus call cap), not by the caller leaving. */
+function isCallDeadline(signal: AbortSignal): boolean {
+  return signal.aborted && (signal.reason as { code?: unknown } | undefined)?.code === 'HERO_TIMEOUT';
+}
+
 export interface MethodDeps {
   config: Config;
   store: JobStore;
@@ -228,6 +233,10 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
         }
         const done = await w.promise;
         if (done) return resultOf(done);
+        // the bus cut the wait at its call cap: the caller still waits, and must not read a failed job
+        if (isCallDeadline(call.signal)) {
+          throw new HeroError('HERO_TIMEOUT', `job ${job.id} is still running; ask job.result for its outcome`, { data: { job_id: job.id } });
+        }
         if (call.signal.aborted) return { error: 'caller went away' };
         return withRedis(async () => {
           const now = await store.get(job.id);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { exec, type JobStore } from './job-store.js';
 import { instanceMember, parseInstanceMember, type Keys } from './keys.js';
@@ -58,30 +58,14 @@ export class Reaper {
       const id = await this.redis.lindex(processing, -1);
       if (!id) break;
       n++;
-      const key = this.k.job(id);
-      const [status, attempts, stop] = await this.redis.hmget(key, 'status', 'attempts', 'stop_requested');
-      if (!status) {
+      try {
+        await this.reapJob(runner, processing, work, id);
+      } catch (err) {
+        // only a reply error (WRONGTYPE, …) is the job's fault; a lost connection ends the sweep
+        if (!(err instanceof ReplyError)) throw err;
+        // the id sits at the tail, so every sweep would hit it first: move it out of the way
+        this.opts.logger?.error({ err, runner, instance, job: id }, 'could not reap a job; its id is dropped from the processing list');
         await this.redis.lrem(processing, 1, id);
-        continue;
-      }
-      if (status !== 'dispatched' && status !== 'started') {
-        await this.redis.lrem(processing, 1, id);
-        continue;
-      }
-      const tries = Number(attempts ?? 0);
-      if (stop) {
-        await this.store.finish(id, 'stopped', { error: 'stopped' }, (m) => m.lrem(processing, 1, id));
-      } else if (tries >= this.opts.maxAttempts) {
-        await this.store.finish(id, 'error', { error: `runner ${runner} died while running the job (${tries} attempts)` }, (m) =>
-          m.lrem(processing, 1, id),
-        );
-      } else {
-        const m = this.redis.multi();
-        m.hset(key, { status: 'dispatched', updated_at: new Date().toISOString() });
-        m.hdel(key, 'worker', 'started_at');
-        m.lrem(processing, 1, id);
-        m.lpush(work, id);
-        await exec(m);
       }
     }
     const m = this.redis.multi();
@@ -90,5 +74,30 @@ export class Reaper {
     await exec(m);
     if (n) this.opts.logger?.warn({ runner, instance, jobs: n }, 'reaped jobs of a dead runner instance');
     return n;
+  }
+
+  /** Requeues, fails or drops one job of a dead instance and takes its id out of `processing`. */
+  private async reapJob(runner: string, processing: string, work: string, id: string): Promise<void> {
+    const key = this.k.job(id);
+    const [status, attempts, stop] = await this.redis.hmget(key, 'status', 'attempts', 'stop_requested');
+    if (!status || (status !== 'dispatched' && status !== 'started')) {
+      await this.redis.lrem(processing, 1, id);
+      return;
+    }
+    const tries = Number(attempts ?? 0);
+    if (stop) {
+      await this.store.finish(id, 'stopped', { error: 'stopped' }, (m) => m.lrem(processing, 1, id));
+    } else if (tries >= this.opts.maxAttempts) {
+      await this.store.finish(id, 'error', { error: `runner ${runner} died while running the job (${tries} attempts)` }, (m) =>
+        m.lrem(processing, 1, id),
+      );
+    } else {
+      const m = this.redis.multi();
+      m.hset(key, { status: 'dispatched', updated_at: new Date().toISOString() });
+      m.hdel(key, 'worker', 'started_at');
+      m.lrem(processing, 1, id);
+      m.lpush(work, id);
+      await exec(m);
+    }
   }
 }

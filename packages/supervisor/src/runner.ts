@@ -87,8 +87,11 @@ interface FinishResult {
   next?: Taken;
 }
 
-/** Tries of the WATCH-guarded finish (plain commands) before it gives up. */
-const FINISH_TRIES = 20;
+/** What `exec` throws when a WATCHed key changed and the transaction was not run. */
+const ABORTED = 'transaction aborted';
+
+/** Longest pause between two tries of the WATCH-guarded finish (plain commands). */
+const FINISH_BACKOFF_MAX_MS = 20;
 
 /** Starts a runner; see {@link CreateRunnerOptions}. */
 export function createRunner(opts: CreateRunnerOptions): Runner {
@@ -285,7 +288,13 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
     return r;
   }
 
-  /** finishOwned without Lua: WATCH the hash and the processing list, check, then MULTI. */
+  /**
+   * finishOwned without Lua: WATCH the job hash, check ownership, then MULTI. Only the hash is
+   * watched: the processing list changes on every take (LMOVE/BLMOVE on other connections), and
+   * watching it made busy runners give up and leave the job `started` for ever. Whoever takes
+   * the job back (reaper, delete, a later run) writes its hash, which aborts the transaction.
+   * An abort is retried until the outcome is written or the check says the job is not ours.
+   */
   async function finishPlain(
     id: string,
     attempt: number,
@@ -295,26 +304,25 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
   ): Promise<FinishResult> {
     const c = fin!;
     const key = k.job(id);
-    let lastErr: unknown;
-    for (let i = 0; i < FINISH_TRIES; i++) {
-      await c.watch(key, processing);
-      const [exists, [worker, attempts], listed] = await Promise.all([
-        c.exists(key),
-        c.hmget(key, 'worker', 'attempts'),
-        c.lrange(processing, 0, -1),
-      ]);
-      if (exists !== 1) {
-        await c.unwatch();
-        await c.lrem(processing, 1, id);
-        return { owned: false };
-      }
-      // same id in our list but a later attempt: the entry belongs to that run, leave it
-      if ((worker && worker !== instance) || (attempts && attempts !== String(attempt)) || !listed.includes(id)) {
-        await c.unwatch();
-        return { owned: false };
-      }
-      let nextId: string | null = null;
+    for (let tries = 0; ; tries++) {
       try {
+        await c.watch(key);
+        const [exists, [worker, attempts], pos] = await Promise.all([
+          c.exists(key),
+          c.hmget(key, 'worker', 'attempts'),
+          c.lpos(processing, id),
+        ]);
+        if (exists !== 1) {
+          await c.unwatch();
+          await c.lrem(processing, 1, id);
+          return { owned: false };
+        }
+        // same id in our list but a later attempt: the entry belongs to that run, leave it
+        if ((worker && worker !== instance) || (attempts && attempts !== String(attempt)) || pos === null) {
+          await c.unwatch();
+          return { owned: false };
+        }
+        let nextId: string | null = null;
         await finStore!.finish(id, status, out, (mm) => {
           mm.lrem(processing, 1, id);
           if (fetchNext) mm.lmove(work, processing, 'LEFT', 'LEFT');
@@ -323,11 +331,15 @@ export function createRunner(opts: CreateRunnerOptions): Runner {
         });
         return { owned: true, next: nextId ? { id: nextId } : undefined };
       } catch (err) {
-        // a watched key changed (often just another job of ours leaving the list): look again
-        lastErr = err;
+        if (!(err instanceof Error && err.message === ABORTED)) {
+          // leave the connection clean for the next finish (a stale WATCH would abort it)
+          await c.unwatch().catch(() => {});
+          throw err;
+        }
+        // the hash changed under us (a stop request, a take-back, …): look again
+        await sleep(Math.min(1 + tries, FINISH_BACKOFF_MAX_MS));
       }
     }
-    throw lastErr;
   }
 
   function start(id: string, before?: Record<string, string>): void {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RpcClient } from '@hero/core';
 import type { NewJob } from '../src/job-input.js';
 import { JobStore } from '../src/job-store.js';
@@ -192,6 +192,74 @@ describe.each(backends)('the job store on $name', (backend) => {
       expect(await r.lrange('hero:work_queue:ext', 0, -1)).toEqual(['s1', 'q2', 'm1', 'm2']);
     });
   }
+
+  it('plain commands: a write that fails after the claims gives the ids back', async () => {
+    const dir = await tempDir();
+    const redis = await backend.start(dir);
+    const store = new JobStore(inspect(redis.url), keys('hero'), 60);
+    const r = inspect(redis.url);
+    const rd = store.redis;
+    const claimOnly = async (id: string) => ({ fields: await r.hgetall(`hero:job:${id}`), pttl: await r.pttl(`hero:job:${id}`) });
+
+    // the MULTI writing the jobs rejects (connection lost at the wrong moment)
+    const multi = rd.multi.bind(rd);
+    const failMulti = vi.spyOn(rd, 'multi').mockImplementationOnce(((...args: never[]) => {
+      const m = multi(...args);
+      m.exec = async () => {
+        throw new Error('connection lost');
+      };
+      return m;
+    }) as typeof rd.multi);
+    await expect(store.createMany([newJob('f1', 'x'), newJob('f2', 'x')], true)).rejects.toThrow('connection lost');
+    failMulti.mockRestore();
+    expect(await r.exists('hero:job:f1', 'hero:job:f2')).toBe(0);
+    await expect(store.get('f1')).rejects.toMatchObject({ code: 'HERO_NOT_FOUND' });
+    await store.create(newJob('f1', 'again'), true);
+    expect(await r.hget('hero:job:f1', 'payload')).toBe('again');
+    // a written job keeps no expiry from its claim
+    expect(await r.pttl('hero:job:f1')).toBe(-1);
+
+    // a claim reply failing otherwise than WRONGTYPE fails the write; the other job's claim is given back
+    const pipeline = rd.pipeline.bind(rd);
+    const failClaim = vi.spyOn(rd, 'pipeline').mockImplementationOnce(((...args: never[]) => {
+      const p = pipeline(...args);
+      const exec = p.exec.bind(p);
+      p.exec = (async () => {
+        const res = (await exec())!;
+        res[res.length - 1] = [new Error('ERR out of memory'), null];
+        return res;
+      }) as typeof p.exec;
+      return p;
+    }) as typeof rd.pipeline);
+    await expect(store.createMany([newJob('g1', 'x'), newJob('g2', 'x')], true)).rejects.toThrow('out of memory');
+    failClaim.mockRestore();
+    expect(await r.exists('hero:job:g1')).toBe(0);
+    await store.create(newJob('g1', 'again'), false);
+    expect(await r.hget('hero:job:g1', 'payload')).toBe('again');
+    // the faked error hid a claim that did happen (a real error reply claims nothing): not this call's to give back
+    expect(await claimOnly('g2')).toEqual({ fields: { id: 'g2' }, pttl: -1 });
+    await r.del('hero:job:g2');
+
+    // when giving the claim back fails too, the claim's expiry still frees the id
+    const failMulti2 = vi.spyOn(rd, 'multi').mockImplementationOnce(((...args: never[]) => {
+      const m = multi(...args);
+      m.exec = async () => {
+        throw new Error('connection lost');
+      };
+      return m;
+    }) as typeof rd.multi);
+    const failDel = vi.spyOn(rd, 'del').mockRejectedValueOnce(new Error('connection lost'));
+    await expect(store.create(newJob('h1', 'x'), true)).rejects.toThrow('connection lost');
+    failMulti2.mockRestore();
+    failDel.mockRestore();
+    const left = await claimOnly('h1');
+    expect(left.fields).toEqual({ id: 'h1' });
+    expect(left.pttl).toBeGreaterThan(0);
+    expect(left.pttl).toBeLessThanOrEqual(30_000);
+    // no job was queued or indexed by the failed writes
+    expect(await r.lrange('hero:work_queue:ext', 0, -1)).toEqual(['f1']);
+    expect(await r.zrange('hero:jobs', 0, -1)).toEqual(['f1', 'g1']);
+  });
 
   it('page() stops before the byte budget, but always returns one job', async () => {
     const dir = await tempDir();

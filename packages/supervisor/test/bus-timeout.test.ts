@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { configSchema as busConfig, run as runBus, MyceliumClient } from '@hero/mycelium-bus';
+import { createRpcHandler } from '@hero/core';
+import { BUS_TOPIC, serveBus } from '../src/bus.js';
+import { configSchema } from '../src/config.js';
+import { JobStore } from '../src/job-store.js';
+import { keys } from '../src/keys.js';
+import { supervisorMethods } from '../src/methods.js';
+import type { RunnerRegistry } from '../src/registry.js';
+import { Secrets } from '../src/secrets.js';
+import { Waiters } from '../src/waiters.js';
+import { USER, inspect, redisServerBackend, tempDir } from './helpers.js';
+
+async function startBus(dir: string): Promise<string> {
+  const ac = new AbortController();
+  let done!: Promise<void>;
+  const sock = await new Promise<string>((resolve, reject) => {
+    done = runBus(busConfig.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'bus') }), ac.signal, {
+      onReady: (i) => resolve(i.sockets.rpc!),
+    });
+    done.catch(reject);
+  });
+  onTestFinished(async () => {
+    ac.abort();
+    await done;
+  });
+  return sock;
+}
+
+describe('job.run over the bus', () => {
+  it('answers HERO_TIMEOUT with the job id when the call cap cuts the wait, and the job keeps going', async () => {
+    const dir = await tempDir();
+    const redis = await redisServerBackend.start(dir);
+    const busSock = await startBus(dir);
+    const k = keys('hero');
+    const config = configSchema.parse({ socket_dir: dir, redis_url: redis.url, user_secrets: [USER] });
+    const store = new JobStore(inspect(redis.url), k, 60);
+    const secrets = new Secrets({ admin: [], user: [USER], register: [] }, store.redis, k);
+    const waiters = new Waiters(inspect(redis.url), store, k.doneChannel);
+    await waiters.start();
+    onTestFinished(() => waiters.stop());
+    // every runner exists; none takes jobs, so job.run waits past the cap
+    const registry = { exists: async () => true, isBuiltin: () => false } as unknown as RunnerRegistry;
+    const rpc = createRpcHandler({
+      info: { name: 'hero_supervisor', title: 'test', version: '0', description: 'test' },
+      methods: supervisorMethods({ config, store, k, secrets, registry, waiters, info: () => ({}) as never }),
+    });
+    const ac = new AbortController();
+    const served = serveBus(busSock, rpc, ac.signal, undefined, { maxCallMs: 800 });
+    const myc = new MyceliumClient(busSock);
+    onTestFinished(async () => {
+      ac.abort();
+      await served;
+      await myc.close();
+    });
+    const { nodePubkey } = await myc.getInfo();
+    const ask = async (id: number, method: string, params: unknown) => {
+      const reply = await myc.request({ dst: { pk: nodePubkey }, topic: BUS_TOPIC, payload: JSON.stringify({ jsonrpc: '2.0', id, method, params }) }, 10);
+      return JSON.parse(reply.payload.toString('utf8')) as Record<string, unknown>;
+    };
+
+    const t0 = Date.now();
+    const run = await ask(1, 'job.run', { secret: USER, job: { id: 'long1', runner: 'ext', payload: 'x', timeout: 30 } });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    // an error, never a job-shaped {error} the caller would read as a failed job
+    expect(run).not.toHaveProperty('result');
+    expect(run).toMatchObject({ id: 1, error: { code: -32000, data: { code: 'HERO_TIMEOUT', job_id: 'long1' } } });
+    expect((run.error as { message: string }).message).toMatch(/still running.*job\.result/);
+
+    // the job was not ended: still queued, and job.result says so
+    const r = inspect(redis.url);
+    expect(await r.lrange('hero:work_queue:ext', 0, -1)).toEqual(['long1']);
+    expect(await ask(2, 'job.result', { secret: USER, job_id: 'long1' })).toMatchObject({ id: 2, result: { pending: 'dispatched' } });
+  });
+});

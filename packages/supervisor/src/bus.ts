@@ -116,7 +116,7 @@ export async function serveBus(
           };
         } else if (out === undefined) {
           const callAc = new AbortController();
-          const abort = () => callAc.abort();
+          const abort = () => callAc.abort(new HeroError('HERO_UNAVAILABLE', 'the supervisor is stopping'));
           const timer = setTimeout(() => callAc.abort(new HeroError('HERO_TIMEOUT', `bus call ran past its ${maxCallMs} ms cap`)), maxCallMs);
           signal.addEventListener('abort', abort, { once: true });
           try {

@@ -11,9 +11,10 @@ import type { Secrets } from './secrets.js';
 import { EXECUTORS, SECRET_ROLES, type Job, type JobResult, type SupervisorInfo } from './types.js';
 import type { Waiters } from './waiters.js';
 
-/** True when a call's wait was cut by its transport's deadline (the bus call cap), not by the caller leaving. */
-function isCallDeadline(signal: AbortSignal): boolean {
-  return signal.aborted && (signal.reason as { code?: unknown } | undefined)?.code === 'HERO_TIMEOUT';
+/** Why a transport cut a call short while its caller still waits (the bus call cap, a stopping supervisor); undefined when the caller left. */
+function cutShort(signal: AbortSignal): HeroError | undefined {
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  return reason instanceof HeroError && (reason.code === 'HERO_TIMEOUT' || reason.code === 'HERO_UNAVAILABLE') ? reason : undefined;
 }
 
 export interface MethodDeps {
@@ -233,9 +234,13 @@ export function supervisorMethods(d: MethodDeps): Record<string, RpcMethod<any, 
         }
         const done = await w.promise;
         if (done) return resultOf(done);
-        // the bus cut the wait at its call cap: the caller still waits, and must not read a failed job
-        if (isCallDeadline(call.signal)) {
-          throw new HeroError('HERO_TIMEOUT', `job ${job.id} is still running; ask job.result for its outcome`, { data: { job_id: job.id } });
+        // the bus cut the wait (its call cap, or the supervisor stopping): the caller still waits,
+        // and must not read a failed job
+        const cut = cutShort(call.signal);
+        if (cut) {
+          throw new HeroError(cut.code, `job ${job.id} is still running (${cut.message}); ask job.result for its outcome`, {
+            data: { job_id: job.id },
+          });
         }
         if (call.signal.aborted) return { error: 'caller went away' };
         return withRedis(async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { configSchema as busConfig, run as runBus, MyceliumClient } from '@hero/mycelium-bus';
-import { createRpcHandler } from '@hero/core';
+import { HeroError, createRpcHandler } from '@hero/core';
 import { BUS_TOPIC, serveBus } from '../src/bus.js';
 import { configSchema } from '../src/config.js';
 import { JobStore } from '../src/job-store.js';
@@ -72,5 +72,15 @@ describe('job.run over the bus', () => {
     const r = inspect(redis.url);
     expect(await r.lrange('hero:work_queue:ext', 0, -1)).toEqual(['long1']);
     expect(await ask(2, 'job.result', { secret: USER, job_id: 'long1' })).toMatchObject({ id: 2, result: { pending: 'dispatched' } });
+
+    // a supervisor stopping under a waiting bus call answers the same way, as HERO_UNAVAILABLE
+    const stopping = new AbortController();
+    setTimeout(() => stopping.abort(new HeroError('HERO_UNAVAILABLE', 'the supervisor is stopping')), 200);
+    const cut = await rpc.dispatch(
+      { jsonrpc: '2.0', id: 3, method: 'job.run', params: { secret: USER, job: { id: 'long2', runner: 'ext', payload: 'x', timeout: 30 } } },
+      { transport: 'internal', signal: stopping.signal },
+    );
+    expect(cut).not.toHaveProperty('result');
+    expect(cut).toMatchObject({ id: 3, error: { data: { code: 'HERO_UNAVAILABLE', job_id: 'long2' } } });
   });
 });

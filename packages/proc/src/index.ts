@@ -68,7 +68,7 @@ export async function run(config: Config, signal: AbortSignal, ctx: RunContext =
 
   const env = baseEnv(config, ctx.env);
   const hub = new LogHub(config.log_ring_lines);
-  const secrets = new SecretStore(path.join(dataDir, 'secrets.json'));
+  const secrets = new SecretStore(path.join(dataDir, 'secrets.json'), logger);
   await secrets.load();
   const services = new ServiceManager({
     configDir,

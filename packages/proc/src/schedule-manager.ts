@@ -37,7 +37,7 @@ export class ScheduleManager {
   }
 
   async init(): Promise<void> {
-    const data = await readJsonFile<{ schedules?: { spec: unknown; last_run?: string | null; last_job?: string | null }[] }>(this.file, {});
+    const data = await readJsonFile<{ schedules?: { spec: unknown; last_run?: string | null; last_job?: string | null }[] }>(this.file, {}, { logger: this.logger });
     for (const s of Array.isArray(data.schedules) ? data.schedules : []) {
       const r = scheduleSpecSchema.safeParse(s?.spec);
       if (!r.success) {

@@ -1,5 +1,6 @@
 import { NotFoundError } from '@hero/core';
 import { DebouncedWriter, readJsonFile, writeJsonAtomic } from './json-file.js';
+import type { Logger } from './logger.js';
 
 /** The file as written: `{version: 1, contexts: {<context>: {<key>: <value>}}}`. */
 type SecretFile = { version: 1; contexts: Record<string, Record<string, string>> };
@@ -14,7 +15,10 @@ export class SecretStore {
   private readonly writer: DebouncedWriter;
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly file: string) {
+  constructor(
+    private readonly file: string,
+    private readonly logger?: Logger,
+  ) {
     this.writer = new DebouncedWriter(file, () => this.snapshot(), 0);
   }
 
@@ -29,7 +33,7 @@ export class SecretStore {
   }
 
   async load(): Promise<void> {
-    const d = await readJsonFile<Partial<SecretFile> | null>(this.file, null);
+    const d = await readJsonFile<Partial<SecretFile> | null>(this.file, null, { logger: this.logger });
     const contexts = new Map<string, Map<string, string>>();
     // JSON.parse makes every key (even "__proto__") an own property, so entries() sees them all
     for (const [c, kv] of isObject(d?.contexts) ? Object.entries(d.contexts) : []) {

@@ -1,25 +1,8 @@
-import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { configSchema as busConfig, run as runBus, MyceliumClient } from '@hero/mycelium-bus';
+import { MyceliumClient } from '@hero/mycelium-bus';
 import type { RpcHandler } from '@hero/core';
 import { BUS_TOPIC, SenderLimiter, serveBus } from '../src/bus.js';
-import { tempDir } from './helpers.js';
-
-async function startBus(dir: string): Promise<string> {
-  const ac = new AbortController();
-  let done!: Promise<void>;
-  const sock = await new Promise<string>((resolve, reject) => {
-    done = runBus(busConfig.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'bus') }), ac.signal, {
-      onReady: (i) => resolve(i.sockets.rpc!),
-    });
-    done.catch(reject);
-  });
-  onTestFinished(async () => {
-    ac.abort();
-    await done;
-  });
-  return sock;
-}
+import { startBus, tempDir } from './helpers.js';
 
 /** A handler whose every call waits until its signal aborts (like job.run with timeout 0). */
 function waitingHandler(log: string[]): RpcHandler {

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { configSchema as busConfig, run as runBus, MyceliumClient } from '@hero/mycelium-bus';
+import { MyceliumClient } from '@hero/mycelium-bus';
 import { HeroError, createRpcHandler } from '@hero/core';
 import { BUS_TOPIC, serveBus } from '../src/bus.js';
 import { configSchema } from '../src/config.js';
@@ -10,23 +9,7 @@ import { supervisorMethods } from '../src/methods.js';
 import type { RunnerRegistry } from '../src/registry.js';
 import { Secrets } from '../src/secrets.js';
 import { Waiters } from '../src/waiters.js';
-import { USER, inspect, redisServerBackend, tempDir } from './helpers.js';
-
-async function startBus(dir: string): Promise<string> {
-  const ac = new AbortController();
-  let done!: Promise<void>;
-  const sock = await new Promise<string>((resolve, reject) => {
-    done = runBus(busConfig.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'bus') }), ac.signal, {
-      onReady: (i) => resolve(i.sockets.rpc!),
-    });
-    done.catch(reject);
-  });
-  onTestFinished(async () => {
-    ac.abort();
-    await done;
-  });
-  return sock;
-}
+import { USER, inspect, redisServerBackend, startBus, tempDir } from './helpers.js';
 
 describe('job.run over the bus', () => {
   it('answers HERO_TIMEOUT with the job id when the call cap cuts the wait, and the job keeps going', async () => {

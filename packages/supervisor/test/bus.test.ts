@@ -1,24 +1,7 @@
-import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { configSchema as busConfig, run as runBus, MyceliumClient } from '@hero/mycelium-bus';
+import { MyceliumClient } from '@hero/mycelium-bus';
 import { busTransport, createCommandRunner, SupervisorClient } from '../src/index.js';
-import { REGISTER, USER, redisServerBackend, startSupervisor, tempDir } from './helpers.js';
-
-async function startBus(dir: string): Promise<string> {
-  const ac = new AbortController();
-  let done!: Promise<void>;
-  const sock = await new Promise<string>((resolve, reject) => {
-    done = runBus(busConfig.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'bus') }), ac.signal, {
-      onReady: (i) => resolve(i.sockets.rpc!),
-    });
-    done.catch(reject);
-  });
-  onTestFinished(async () => {
-    ac.abort();
-    await done;
-  });
-  return sock;
-}
+import { REGISTER, USER, redisServerBackend, startBus, startSupervisor, tempDir } from './helpers.js';
 
 describe('the bus transport', () => {
   it('serves JSON-RPC on topic supervisor.rpc, by public key and by IP', async () => {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { configSchema as busConfig, run as runBus } from '@hero/mycelium-bus';
 import { onTestFinished } from 'vitest';
 import { configSchema, run, SupervisorClient, type Config } from '../src/index.js';
 
@@ -193,4 +194,21 @@ export function inspect(url: string): Redis {
   const r = url.startsWith('/') ? new Redis({ path: url }) : new Redis(url);
   onTestFinished(() => void r.disconnect());
   return r;
+}
+
+/** Starts a mycelium bus on `<dir>/s` (stopped when the test finishes); resolves its socket. */
+export async function startBus(dir: string): Promise<string> {
+  const ac = new AbortController();
+  let done!: Promise<void>;
+  const sock = await new Promise<string>((resolve, reject) => {
+    done = runBus(busConfig.parse({ socket_dir: path.join(dir, 's'), data_dir: path.join(dir, 'bus') }), ac.signal, {
+      onReady: (i) => resolve(i.sockets.rpc!),
+    });
+    done.catch(reject);
+  });
+  onTestFinished(async () => {
+    ac.abort();
+    await done;
+  });
+  return sock;
 }

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type net from 'node:net';
-import { isLoopbackHost } from './net-util.js';
+import { isLoopbackHost, isLoopbackHostHeader } from './net-util.js';
 
 /** Writes a JSON response with a content length. */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -46,13 +46,6 @@ export function readBody(req: http.IncomingMessage, res: http.ServerResponse, li
   });
 }
 
-/** The name part of a Host header (`[::1]:80` → `::1`, `localhost:80` → `localhost`). */
-function hostName(host: string): string {
-  if (host.startsWith('[')) return host.slice(1, host.indexOf(']') === -1 ? undefined : host.indexOf(']'));
-  const colon = host.indexOf(':');
-  return colon === -1 || host.indexOf(':', colon + 1) !== -1 ? host : host.slice(0, colon);
-}
-
 /**
  * Why a request that reached a TCP listener is refused as coming from a web page, or undefined.
  * A browser may send a request to a loopback port whatever page it shows: one carrying an
@@ -76,9 +69,8 @@ export function browserRefusal(req: http.IncomingMessage, allowedOrigins: readon
     }
     if (from !== host) return `cross-origin request refused (Origin ${origin})`;
   }
-  if (sock.localAddress && isLoopbackHost(sock.localAddress)) {
-    const name = hostName(host).toLowerCase();
-    if (!isLoopbackHost(name) && !name.endsWith('.localhost')) return `Host "${host}" refused: a loopback listener answers loopback names only`;
+  if (sock.localAddress && isLoopbackHost(sock.localAddress) && !isLoopbackHostHeader(host)) {
+    return `Host "${host}" refused: a loopback listener answers loopback names only`;
   }
   return undefined;
 }

@@ -58,4 +58,4 @@ export { RpcClient, RpcError, type RpcClientOptions, type CallOptions } from './
 export { loadToml, parseConfig, mergeConfig, formatIssues } from './config.js';
 export type { RunContext, ReadyInfo } from './run-context.js';
 export { serveUi, createUiHandler, type ServeUiOptions } from './ui.js';
-export { isLoopbackHost, parseHostPort } from './net-util.js';
+export { hostHeaderEnd, isLoopbackHost, isLoopbackHostHeader, parseHostPort } from './net-util.js';

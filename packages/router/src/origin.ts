@@ -4,7 +4,7 @@
  * page must not reach it through a rebound DNS name (Host check).
  */
 import net from 'node:net';
-import { isLoopbackHost } from '@hero/core';
+import { hostHeaderEnd, isLoopbackHostHeader } from '@hero/core';
 
 /**
  * Which Host values are answered: `any` (bearer tokens configured), `loopback` (no auth), or
@@ -18,51 +18,14 @@ export function hostRuleFor(hasTokens: boolean, hasAllowList: boolean): HostRule
   return hasTokens ? 'any' : hasAllowList ? 'literal' : 'loopback';
 }
 
-const LOCALHOST_SUFFIX = /^(?:[a-z0-9-]+\.)+localhost$/;
-
-/** Index just past the host part of a Host value (`name`, `name:port`, `[v6]`, `[v6]:port`), or -1. */
-function hostEnd(host: string): number {
-  if (host.charCodeAt(0) === 91 /* [ */) {
-    const close = host.indexOf(']');
-    return close === -1 ? -1 : close + 1;
-  }
-  const colon = host.indexOf(':');
-  return colon === -1 ? host.length : colon;
-}
-
-/** True for an empty rest or `:` followed by 1–5 digits. */
-function isPortSuffix(host: string, from: number): boolean {
-  if (from === host.length) return true;
-  if (host.charCodeAt(from) !== 58 /* : */ || host.length - from < 2 || host.length - from > 6) return false;
-  for (let i = from + 1; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-/**
- * True when a Host header names a loopback address: `localhost`, `*.localhost`, 127.0.0.0/8 or
- * `[::1]`, with or without a port. A DNS-rebinding page always sends its own (non-loopback) name.
- */
-export function isLoopbackHostHeader(host: string): boolean {
-  const end = hostEnd(host);
-  if (end <= 0 || !isPortSuffix(host, end)) return false;
-  if (host.charCodeAt(0) === 91) return isLoopbackHost(host.slice(1, end - 1));
-  const name = host.slice(0, end).toLowerCase();
-  // a bare IPv6 address is not a valid Host: only `[...]` gets the IPv6 treatment
-  if (name.indexOf(':') !== -1) return false;
-  return isLoopbackHost(name) || (name.endsWith('.localhost') && LOCALHOST_SUFFIX.test(name));
-}
-
-/** `a[aFrom..aEnd)` equals `b[0..bEnd)`, ASCII letters compared case-insensitively. */
 /** True when a Host header is an IP literal (`1.2.3.4`, `[v6]`), with or without a port. */
 export function isIpLiteralHostHeader(host: string): boolean {
-  const end = hostEnd(host);
-  if (end <= 0 || !isPortSuffix(host, end)) return false;
+  const end = hostHeaderEnd(host);
+  if (end <= 0) return false;
   return host.charCodeAt(0) === 91 ? net.isIPv6(host.slice(1, end - 1)) : net.isIPv4(host.slice(0, end));
 }
 
+/** `a[aFrom..aEnd)` equals `b[0..bEnd)`, ASCII letters compared case-insensitively. */
 function equalsIgnoreCase(a: string, aFrom: number, aEnd: number, b: string, bEnd: number): boolean {
   if (aEnd - aFrom !== bEnd) return false;
   for (let i = 0; i < bEnd; i++) {

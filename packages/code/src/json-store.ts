@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { HeroError, isErrnoException } from '@hero/core';
+import { HeroError, KeyedQueue, isErrnoException } from '@hero/core';
 import { atomicWrite } from './atomic-write.js';
 
 /**
@@ -8,7 +8,8 @@ import { atomicWrite } from './atomic-write.js';
  * serialised; `flush()` waits for every pending write (used on shutdown).
  */
 export class JsonStore {
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Writes per key, one at a time. */
+  private readonly writes = new KeyedQueue();
 
   constructor(readonly dir: string) {}
 
@@ -35,18 +36,12 @@ export class JsonStore {
   /** Queues an atomic write of `value`; resolves once it is on disk. */
   put(key: string, value: unknown): Promise<void> {
     const data = JSON.stringify(value, null, 2) + '\n';
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(() => atomicWrite(this.file(key), data, 0o600));
-    this.chains.set(key, next);
-    void next.finally(() => {
-      if (this.chains.get(key) === next) this.chains.delete(key);
-    }).catch(() => {});
-    return next;
+    return this.writes.run(key, () => atomicWrite(this.file(key), data, 0o600));
   }
 
   /** Removes a document (after its pending writes). */
   async delete(key: string): Promise<boolean> {
-    await this.chains.get(key)?.catch(() => {});
+    await this.writes.after(key);
     try {
       await fs.unlink(this.file(key));
       return true;
@@ -71,6 +66,6 @@ export class JsonStore {
 
   /** Waits for every pending write. */
   async flush(): Promise<void> {
-    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+    await this.writes.idle();
   }
 }

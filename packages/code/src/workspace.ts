@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ConflictError, HeroError } from '@hero/core';
+import { ConflictError, HeroError, KeyedQueue } from '@hero/core';
 import { atomicWrite } from './atomic-write.js';
 import { isBinary, sha256 } from './content.js';
 import { inspectRegularFile, readRegularFile } from './safe-read.js';
@@ -27,8 +27,8 @@ async function readHead(gitDir: string): Promise<{ branch: string | null; head: 
 
 /** The files of the code root: repositories, trees, reads and atomic writes. */
 export class Workspace {
-  /** Per real path, the tail of its queue of writes (check + replace must not interleave). */
-  private readonly writeChains = new Map<string, Promise<void>>();
+  /** Writes per real path, one at a time (check + replace must not interleave). */
+  private readonly writes = new KeyedQueue();
 
   constructor(
     readonly root: CodeRoot,
@@ -121,7 +121,7 @@ export class Workspace {
       throw new HeroError('HERO_TOO_LARGE', `content is ${data.length} bytes; file.write accepts at most ${this.limits.readMaxBytes}`);
     }
     const { rel, real } = await this.root.resolveForWrite(p.path, p.create_dirs);
-    return this.serialised(real, async () => {
+    return this.writes.run(real, async () => {
       // A non-empty if_match needs the content's hash; otherwise existence and mode are enough.
       const existing = await inspectRegularFile(real, rel, { hash: !!p.if_match, maxBytes: this.limits.readMaxBytes }).catch((err: unknown) => {
         if (err instanceof HeroError) throw err;
@@ -136,19 +136,5 @@ export class Workspace {
       const st = await fs.stat(real);
       return { path: rel, size: data.length, mtime_ms: Math.floor(st.mtimeMs), sha256: sha256(data), created: !existing };
     });
-  }
-
-  /** Runs `fn` once every earlier call for the same key has settled, whatever their outcome. */
-  private serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.writeChains.get(key) ?? Promise.resolve()).then(fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    this.writeChains.set(key, tail);
-    void tail.then(() => {
-      if (this.writeChains.get(key) === tail) this.writeChains.delete(key);
-    });
-    return run;
   }
 }

@@ -31,6 +31,7 @@ export {
 } from './listen.js';
 export { browserRefusal, readBody, sendJson } from './http-util.js';
 export { runWithTimeLimit } from './time-limit.js';
+export { KeyedQueue } from './keyed-queue.js';
 export {
   PARSE_ERROR,
   INVALID_REQUEST,

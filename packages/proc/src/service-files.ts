@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, formatIssues, isErrnoException } from '@hero/core';
+import { ConfigError, KeyedQueue, formatIssues, isErrnoException } from '@hero/core';
 import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-toml';
 import { NAME_RE, serviceSpecSchema, type ServiceDef } from './spec.js';
 
@@ -66,28 +66,17 @@ export async function listServiceFiles(configDir: string): Promise<string[]> {
     .map((n) => path.join(configDir, n));
 }
 
-const pending = new Map<string, Promise<unknown>>();
-let tmpSeq = 0;
-
 /**
- * Runs the file operations of one service file one after another, in call order, off the main
- * thread (a hundred services set at once write in the thread pool while spawns go on here).
+ * One service file's operations run one after another, in call order, off the main thread (a
+ * hundred services set at once write in the thread pool while spawns go on here).
  */
-export function fileOp<T>(file: string, op: () => Promise<T>): Promise<T> {
-  const prev = pending.get(file) ?? Promise.resolve();
-  const next = prev.then(op, op);
-  const tail = next.catch(() => {});
-  pending.set(file, tail);
-  void tail.then(() => {
-    if (pending.get(file) === tail) pending.delete(file);
-  });
-  return next;
-}
+const fileOps = new KeyedQueue();
+let tmpSeq = 0;
 
 /** Writes a spec to its file atomically (a temp file renamed over it). */
 export function writeServiceFile(file: string, raw: Record<string, unknown>): Promise<void> {
   const text = `# managed by hero_proc (service.set); edits are picked up at the next start\n${stringifyToml(raw)}\n`;
-  return fileOp(file, async () => {
+  return fileOps.run(file, async () => {
     const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
     try {
       await fs.writeFile(tmp, text, { mode: 0o600 });
@@ -101,7 +90,7 @@ export function writeServiceFile(file: string, raw: Record<string, unknown>): Pr
 
 /** Removes a service file (after any write to it still under way); false when there was none. */
 export function removeServiceFile(file: string): Promise<boolean> {
-  return fileOp(file, async () => {
+  return fileOps.run(file, async () => {
     try {
       await fs.rm(file);
       return true;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Bus, inboundJson, toInbound, type Envelope, type OutRecord } from './bus.js';
+import { Bus, inboundJson, toInbound, type Envelope } from './bus.js';
+import type { RecordRef } from './records.js';
 
 const limits = { maxQueueMessages: 3, maxQueueBytes: 100, maxTotalBytes: 150, messageTtlMs: 1000, maxRecords: 10 };
 
-function env(id: string, topicKey = '', size = 1, record?: OutRecord): Omit<Envelope, 'seq' | 'expiresAt'> {
+function env(id: string, topicKey = '', size = 1, record?: RecordRef): Omit<Envelope, 'seq' | 'expiresAt'> {
   return { id, srcIp: '400::1', srcPk: 'a', dstIp: '400::1', dstPk: 'a', topicKey, topic: undefined, payload: 'eA==', size, record };
 }
 
@@ -37,23 +38,23 @@ describe('Bus', () => {
     const peeker = bus.pop('t', true, 10_000);
     const taker = bus.pop('t', false, 10_000);
     const other = bus.pop('zzz', false, 50);
-    const rec: OutRecord = { dst: '400::1', state: 'pending', created: 0, deadline: 0, msgLen: 1 };
-    bus.deliver(env('1', 'topic', 1, rec));
+    const { id, ref } = bus.records.add('400::1', 0, 1);
+    bus.deliver(env('1', 'topic', 1, ref));
     expect((await peeker)?.id).toBe('1');
     expect((await taker)?.id).toBe('1');
-    expect(rec.state).toBe('read');
+    expect(bus.records.get(id)?.state).toBe('read');
     expect(await other).toBeNull();
     expect(bus.stats().messages).toBe(0);
   });
 
   it('expires unread messages and marks their records aborted', () => {
     const bus = new Bus(limits);
-    const rec: OutRecord = { dst: '400::1', state: 'pending', created: 0, deadline: 1, msgLen: 1 };
-    bus.deliver(env('1', 't', 1, rec), 0);
+    const { id, ref } = bus.records.add('400::1', 0, 1);
+    bus.deliver(env('1', 't', 1, ref), 0);
     bus.deliver(env('2', 't'), 500);
-    expect(rec.state).toBe('received');
+    expect(bus.records.get(id)?.state).toBe('received');
     expect(bus.sweep(1000)).toBe(1);
-    expect(rec.state).toBe('aborted');
+    expect(bus.records.get(id)?.state).toBe('aborted');
     expect(bus.take(undefined, false)?.id).toBe('2');
   });
 

@@ -5,10 +5,11 @@
 import { HeroError } from '@hero/core';
 import type { InboundMessage, MessageStatusResponse } from './client.js';
 import { Fifo } from './fifo.js';
+import { RecordRing, type RecordRef } from './records.js';
 
 export type OutState = 'pending' | 'received' | 'read' | 'aborted';
 
-/** Sender-side record of a pushed message. */
+/** Sender-side record of a message pushed to the upstream daemon (local ones are in {@link RecordRing}). */
 export interface OutRecord {
   dst: string;
   state: OutState;
@@ -17,8 +18,6 @@ export interface OutRecord {
   /** Unix seconds. */
   deadline: number;
   msgLen: number;
-  /** Set when the message went to the upstream daemon under this id. */
-  upstream?: boolean;
 }
 
 /** A message held by the bus; topic and payload stay base64 as they came in. */
@@ -36,8 +35,8 @@ export interface Envelope {
   payload: string;
   /** Payload plus topic bytes: what the queue limits count. */
   size: number;
-  /** The record to update when the message is read or expires (local messages). */
-  record: OutRecord | undefined;
+  /** The record to update when the message is read or expires (messages pushed here). */
+  record: RecordRef | undefined;
   seq: number;
   expiresAt: number;
   /** Wire JSON of the message, made once when first popped or peeked. */
@@ -129,14 +128,18 @@ export class Bus {
   /** Cancelled waiters still in `waiters` (removed in bulk: a cancel costs O(1)). */
   private cancelled = 0;
   private readonly replyWaiters = new Map<string, (m: InboundMessage | undefined) => void>();
-  readonly records = new Map<string, OutRecord>();
-  /** Record ids oldest first: a Map's own order gets slow to walk from the front after many deletes. */
+  /** Records of the messages pushed here. */
+  readonly records: RecordRing;
+  /** Records of the messages pushed to the upstream daemon (under the ids it gave them). */
+  readonly upstreamRecords = new Map<string, OutRecord>();
+  /** Upstream record ids oldest first: a Map's own order gets slow to walk from the front after many deletes. */
   private readonly recordOrder = new Fifo<string>();
   private seq = 0;
   private closed = false;
 
   constructor(limits: BusLimits) {
     this.limits = limits;
+    this.records = new RecordRing(limits.maxRecords, Math.ceil(limits.messageTtlMs / 1000));
   }
 
   /** Counters for `getInfo`-style reporting and tests. */
@@ -150,12 +153,17 @@ export class Bus {
     };
   }
 
-  /** Remembers a sender-side record, dropping the oldest beyond the cap. */
-  addRecord(id: string, r: OutRecord): void {
-    const size = this.records.size;
-    this.records.set(id, r);
-    if (this.records.size !== size) this.recordOrder.push(id);
-    while (this.records.size > this.limits.maxRecords) this.records.delete(this.recordOrder.shift()!);
+  /** Remembers the record of a message pushed upstream, dropping the oldest beyond the cap. */
+  addUpstreamRecord(id: string, r: OutRecord): void {
+    const size = this.upstreamRecords.size;
+    this.upstreamRecords.set(id, r);
+    if (this.upstreamRecords.size !== size) this.recordOrder.push(id);
+    while (this.upstreamRecords.size > this.limits.maxRecords) this.upstreamRecords.delete(this.recordOrder.shift()!);
+  }
+
+  /** Sets the state of a message's record, when it has one. */
+  mark(env: Pick<Envelope, 'record'>, state: OutState): void {
+    if (env.record) this.records.mark(env.record, state);
   }
 
   /**
@@ -182,7 +190,7 @@ export class Bus {
       const w = this.waiters[consumer]!;
       this.waiters.splice(consumer, 1);
       w.gone = true;
-      if (env.record) env.record.state = 'read';
+      this.mark(env, 'read');
       w.resolve(env);
       return;
     }
@@ -201,9 +209,9 @@ export class Bus {
     this.cancelled = 0;
     if (consumer === -1) {
       this.enqueue(env);
-      if (env.record) env.record.state = 'received';
-    } else if (env.record) {
-      env.record.state = 'read';
+      this.mark(env, 'received');
+    } else {
+      this.mark(env, 'read');
     }
     for (const w of served) w.resolve(env);
   }
@@ -283,7 +291,7 @@ export class Bus {
     this.totalBytes -= env.size;
     this.totalMessages--;
     if (q.fifo.length === 0) this.queues.delete(key);
-    if (env.record) env.record.state = 'read';
+    this.mark(env, 'read');
     return env;
   }
 
@@ -386,7 +394,7 @@ export class Bus {
         q.bytes -= head.size;
         this.totalBytes -= head.size;
         this.totalMessages--;
-        if (head.record) head.record.state = 'aborted';
+        this.mark(head, 'aborted');
         dropped++;
       }
       if (q.fifo.length === 0) this.queues.delete(key);
@@ -394,12 +402,13 @@ export class Bus {
     const nowSecs = Math.floor(now / 1000);
     // records outlive their deadline so senders can still ask what became of a message
     const keepSecs = Math.max(300, Math.ceil(this.limits.messageTtlMs / 1000));
+    this.records.prune(nowSecs, keepSecs);
     for (let id = this.recordOrder.peek(); id !== undefined; id = this.recordOrder.peek()) {
-      const r = this.records.get(id);
+      const r = this.upstreamRecords.get(id);
       // ids are in creation order: stop at the first record still worth keeping
       if (r && r.deadline + keepSecs > nowSecs) break;
       this.recordOrder.shift();
-      this.records.delete(id);
+      this.upstreamRecords.delete(id);
     }
     return dropped;
   }

@@ -5,11 +5,11 @@
 import { HeroError, NotFoundError, type RunContext } from '@hero/core';
 import type { InboundMessage, MessageStatusResponse, NodeInfo, PublicKeyResponse, PushMessageBody } from './client.js';
 import { base64Length, isBase64 } from './base64.js';
-import { Bus, toInbound, toStatus, type Envelope, type OutRecord } from './bus.js';
+import { Bus, toInbound, toStatus, type Envelope } from './bus.js';
 import { forwardToSocket, refusedForwardSocket } from './forward.js';
 import { addressOfPublicKey, type Identity } from './identity.js';
 import { formatIpv6, formatSubnet, parseIpv6, parseSubnet, subnetContains, type Subnet } from './ipv6.js';
-import { isMessageId, newMessageId } from './message-id.js';
+import { isMessageId } from './message-id.js';
 import type { TopicRules } from './topics.js';
 import type { Upstream } from './upstream.js';
 
@@ -151,17 +151,9 @@ export class MessageService {
     const key = this.checkBody(body);
     const t = this.target(body.dst);
     if (!t.local) return this.pushUpstream(body, t, replyTimeout, signal);
-    const id = newMessageId();
-    const nowMs = Date.now();
-    const created = Math.floor(nowMs / 1000);
+    const created = Math.floor(Date.now() / 1000);
     const msgLen = base64Length(body.payload);
-    const record: OutRecord = {
-      dst: t.ip,
-      state: 'pending',
-      created,
-      deadline: created + Math.ceil(this.o.bus.limits.messageTtlMs / 1000),
-      msgLen,
-    };
+    const { id, ref } = this.o.bus.records.add(t.ip, created, msgLen);
     const me = this.o.identity;
     const env: Omit<Envelope, 'seq' | 'expiresAt'> = {
       id,
@@ -173,16 +165,16 @@ export class MessageService {
       topic: key === '' ? undefined : body.topic!,
       payload: body.payload,
       size: msgLen + key.length,
-      record,
+      record: ref,
     };
     const waiting = replyTimeout !== undefined && replyTimeout > 0 ? this.o.bus.waitReply(id, replyTimeout * 1000, signal) : undefined;
     try {
       this.accept(env, me.ipBytes);
     } catch (err) {
       if (waiting) this.o.bus.cancelReply(id);
+      this.o.bus.records.drop(ref);
       throw err;
     }
-    this.o.bus.addRecord(id, record);
     if (!waiting) return replyTimeout === undefined ? { id, timedOut: false } : { id, timedOut: true };
     return waiting.then((reply) => (reply ? { id, reply, timedOut: false } : { id, timedOut: true }));
   }
@@ -194,13 +186,12 @@ export class MessageService {
     if (body.topic) clean.topic = body.topic;
     const r = await up.push(clean, replyTimeout, signal);
     const now = Math.floor(Date.now() / 1000);
-    this.o.bus.addRecord(r.id, {
+    this.o.bus.addUpstreamRecord(r.id, {
       dst: t.ip,
       state: 'pending',
       created: now,
       deadline: now + Math.ceil(this.o.bus.limits.messageTtlMs / 1000),
       msgLen: base64Length(body.payload),
-      upstream: true,
     });
     return r;
   }
@@ -210,7 +201,7 @@ export class MessageService {
     if (!isReply) {
       if (!this.o.rules.accepts(env.topicKey, src)) {
         // like Mycelium: a message refused by the topic rules is dropped, not bounced
-        if (env.record) env.record.state = 'aborted';
+        this.o.bus.mark(env, 'aborted');
         this.o.logger?.debug({ id: env.id }, 'message dropped by topic rules');
         return;
       }
@@ -234,12 +225,12 @@ export class MessageService {
       try {
         this.o.bus.deliver(env);
       } catch (derr) {
-        if (env.record) env.record.state = 'aborted';
+        this.o.bus.mark(env, 'aborted');
         this.o.logger?.warn({ err: derr, id: env.id }, 'message dropped');
       }
       return;
     }
-    if (env.record) env.record.state = 'read';
+    this.o.bus.mark(env, 'read');
     if (answer.length === 0) return;
     const me = this.o.identity;
     const reply: PushMessageBody = { dst: { pk: env.srcPk }, payload: answer.toString('base64') };
@@ -346,8 +337,10 @@ export class MessageService {
   async getMessageInfo(id: string): Promise<MessageStatusResponse> {
     if (!isMessageId(id)) throw invalid(`message id must be 16 hex characters (got ${JSON.stringify(id)})`, CODES.infoInvalidId);
     const mid = id.toLowerCase();
-    const r = this.o.bus.records.get(mid);
-    if (r?.upstream && this.o.upstream) {
+    const local = this.o.bus.records.get(mid);
+    if (local) return local;
+    const r = this.o.bus.upstreamRecords.get(mid);
+    if (r && this.o.upstream) {
       const remote = await this.o.upstream.status(mid);
       if (remote) return remote;
     }

@@ -75,7 +75,11 @@ describe('WebSocket limits: no frame takes the bus down or loses a message', () 
     // stop reading: answers pile up on the bus's side of the socket
     (ws as unknown as { _socket: { pause(): void } })._socket.pause();
     for (let i = 0; i < 60; i++) ws.send(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'popMessage', params: [true] }));
+    // a paused reader never sees the bus hang up; its next writes do
+    ws.on('error', () => {});
+    const poke = setInterval(() => ws.send('{}'), 50);
     await closed;
+    clearInterval(poke);
     expect((await client.getInfo()).nodePubkey).toBe(nodePubkey);
   });
 });

@@ -2,6 +2,7 @@
  * The benchmark harness: every suite runs Hero and its anchor in the same run, several rounds,
  * alternating, and prints a markdown table of medians with Hero's ratio to the anchor.
  */
+import fs from 'node:fs';
 
 /** One contender's numbers for one round, keyed by metric. */
 export type Measurement = Record<string, number>;
@@ -93,6 +94,33 @@ export function renderTable(suite: Suite, contenders: Contender[], medians: Reco
   return lines.join('\n');
 }
 
+/** Busy and total CPU ticks of the whole machine so far (Linux; zeros elsewhere). */
+function cpuTicks(): { busy: number; total: number } {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const t = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = t.reduce((a, b) => a + b, 0);
+    return { busy: total - (t[3] ?? 0) - (t[4] ?? 0), total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/**
+ * Waits (at most `maxMs`) until the machine is quiet: under 10% busy over 200 ms. What one
+ * contender left running (timers, closing connections, a server still draining) then does not
+ * land on the next one's measurement.
+ */
+export async function waitForQuiet(maxMs = 10_000): Promise<void> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    const a = cpuTicks();
+    await new Promise((r) => setTimeout(r, 200));
+    const b = cpuTicks();
+    if (b.total === a.total || (b.busy - a.busy) / (b.total - a.total) < 0.1) return;
+  }
+}
+
 /** Runs a suite: setup all, alternate contenders for `rounds`, teardown all, return the table. */
 export async function runSuite(suite: Suite, opts: Partial<SuiteOptions> = {}): Promise<SuiteResult> {
   const rounds = opts.rounds ?? suite.rounds ?? 3;
@@ -104,6 +132,7 @@ export async function runSuite(suite: Suite, opts: Partial<SuiteOptions> = {}): 
       // alternate the order each round so neither side always runs on a warmer machine
       const order = r % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {
+        await waitForQuiet();
         const m = await c.run();
         (samples[c.name] ??= []).push(m);
         process.stderr.write(`  round ${r + 1}/${rounds} ${c.name}: ${JSON.stringify(m)}\n`);

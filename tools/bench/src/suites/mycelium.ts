@@ -11,8 +11,9 @@ import { MyceliumClient, type PushMessageBody } from '@hero/mycelium-bus/client'
 import { benchDir, startProcess, stopProcess, waitForSocket } from '../load.js';
 import { percentile, type Contender, type Measurement, type Suite } from '../harness.js';
 
-const PRODUCERS = 8;
-const CONSUMERS = 8;
+/** Concurrent producer and consumer loops (`--producers N --consumers N`). */
+let PRODUCERS = 8;
+let CONSUMERS = 8;
 const PAYLOAD = Buffer.alloc(128, 'x').toString('base64');
 const TOPIC = Buffer.from('bench.q').toString('base64');
 /** Untimed run after setup so every contender is measured warm (JIT, connections). */
@@ -203,7 +204,7 @@ function heroContender(durationMs: number, transport: 'http' | 'ws', autoBatch =
 
 export const suite: Suite = {
   name: 'mycelium',
-  description: `local push→pop (${PRODUCERS} producers, ${CONSUMERS} consumers, 128-byte payloads) and sequential request/reply`,
+  description: `local push→pop (${PRODUCERS} producers and ${CONSUMERS} consumers unless --producers/--consumers say otherwise, 128-byte payloads) and sequential request/reply`,
   rounds: 3,
   metrics: [
     { key: 'msgs', label: 'push→pop throughput', unit: 'msg/s', better: 'higher' },
@@ -212,6 +213,8 @@ export const suite: Suite = {
   ],
   contenders: ({ args }) => {
     const durationMs = Number(args.duration ?? 3000);
+    PRODUCERS = Number(args.producers ?? PRODUCERS);
+    CONSUMERS = Number(args.consumers ?? CONSUMERS);
     return [
       redisContender(durationMs),
       heroContender(durationMs, 'ws'),

@@ -180,6 +180,18 @@ function toBody(msg: OutgoingMessage): PushMessageBody {
 /** Extra ms given to the HTTP call beyond a server-side wait, so the server answers first. */
 const WAIT_SLACK_MS = 10_000;
 
+const NO_OPTS: CallOptions = Object.freeze({});
+const waitOptsByWait = new Map<number, CallOptions>();
+/** Call options for a server-side wait of `waitSecs`, made once per value in use. */
+function waitOptsFor(waitSecs: number): CallOptions {
+  let o = waitOptsByWait.get(waitSecs);
+  if (!o) {
+    o = Object.freeze({ timeoutMs: waitSecs * 1000 + WAIT_SLACK_MS });
+    if (waitOptsByWait.size < 64) waitOptsByWait.set(waitSecs, o);
+  }
+  return o;
+}
+
 /**
  * Client for the Mycelium message API over a Unix socket path (`…/mycelium/rpc.sock`) or an
  * http(s) base URL. Payloads and topics are base64-encoded for you; `*Raw` methods take and
@@ -343,12 +355,12 @@ export class MyceliumClient {
     return this.rpc.close();
   }
 
-  private waitOpts(waitSecs: number | undefined, signal: AbortSignal | undefined) {
-    const opts: { timeoutMs?: number; signal?: AbortSignal } = {};
-    if (signal) opts.signal = signal;
-    if (waitSecs !== undefined && Number.isFinite(waitSecs) && waitSecs > 0) {
-      opts.timeoutMs = waitSecs * 1000 + WAIT_SLACK_MS;
-    }
+  private waitOpts(waitSecs: number | undefined, signal: AbortSignal | undefined): CallOptions {
+    const waits = waitSecs !== undefined && Number.isFinite(waitSecs) && waitSecs > 0;
+    // the common calls (no signal) share their options objects: none is made per call
+    if (!signal) return waits ? waitOptsFor(waitSecs) : NO_OPTS;
+    const opts: { timeoutMs?: number; signal?: AbortSignal } = { signal };
+    if (waits) opts.timeoutMs = waitSecs * 1000 + WAIT_SLACK_MS;
     return opts;
   }
 }

@@ -45,6 +45,17 @@ const SWEPT_MS = 2000;
 /** How often the sweep runs: a swept timeout fires up to this much late. */
 const SWEEP_EVERY_MS = 250;
 
+/** JSON text of the method names in use, made once each. */
+const quotedMethods = new Map<string, string>();
+function quotedMethod(method: string): string {
+  let q = quotedMethods.get(method);
+  if (q === undefined) {
+    q = JSON.stringify(method);
+    if (quotedMethods.size < 256) quotedMethods.set(method, q);
+  }
+  return q;
+}
+
 /** `ws+unix:<socket>:/rpc` for a socket path, `ws(s)://…/rpc` for an http(s) base URL. */
 export function wsUrlOf(target: string): string {
   if (/^https?:\/\//.test(target)) return target.replace(/^http/, 'ws').replace(/\/+$/, '') + '/rpc';
@@ -116,16 +127,20 @@ export class WsRpcClient {
     } catch {
       return;
     }
-    for (const r of Array.isArray(msg) ? msg : [msg]) {
-      if (typeof r.id !== 'number') continue;
-      const p = this.pending.get(r.id);
-      if (!p) continue;
-      this.pending.delete(r.id);
-      p.settle();
-      if ('error' in r) p.reject(new RpcError(r.error));
-      else p.resolve(r.result);
-    }
+    if (Array.isArray(msg)) for (const r of msg) this.settle(r);
+    else this.settle(msg);
     if (this.pending.size === 0) this.idle();
+  }
+
+  /** Ends the call an answer is for (answers to no pending call are ignored). */
+  private settle(r: JsonRpcResponse): void {
+    if (typeof r !== 'object' || r === null || typeof r.id !== 'number') return;
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    p.settle();
+    if ('error' in r) p.reject(new RpcError(r.error));
+    else p.resolve(r.result);
   }
 
   private socketOf(ws: WebSocketType | undefined): { ref(): void; unref(): void } | undefined {
@@ -183,10 +198,11 @@ export class WsRpcClient {
     // the first call in flight keeps the process alive until its answer
     if (this.pending.size === 0) this.socketOf(ws)?.ref();
     this.pending.set(id, p);
+    const m = quotedMethod(method);
     const frame =
       params === undefined
-        ? `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)}}`
-        : `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
+        ? `{"jsonrpc":"2.0","id":${id},"method":${m}}`
+        : `{"jsonrpc":"2.0","id":${id},"method":${m},"params":${JSON.stringify(params)}}`;
     const b = this.autoBatch && !mayWait(method, params);
     this.queue(ws, frame, b);
     return done;

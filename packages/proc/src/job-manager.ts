@@ -376,7 +376,7 @@ export class JobManager {
     this.closing = true;
     clearInterval(this.pruneTimer);
     await Promise.all([...this.running.keys()].map((id) => this.cancel(id).catch(() => {})));
-    await this.writer.flush();
+    await this.writer.close();
   }
 }
 

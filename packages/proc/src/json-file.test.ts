@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { readJsonFile } from './json-file.js';
+import { DebouncedWriter, readJsonFile } from './json-file.js';
 
 async function dir(): Promise<string> {
   const d = await fs.mkdtemp(path.join(os.tmpdir(), 'hero-json-'));
@@ -46,5 +46,32 @@ describe('readJsonFile', () => {
   it('keeps other read errors fatal', async () => {
     const d = await dir();
     await expect(readJsonFile(d, {})).rejects.toMatchObject({ code: 'HERO_UNAVAILABLE' });
+  });
+});
+
+describe('DebouncedWriter', () => {
+  it('flush waits for a write that goes on to a newer snapshot; after close nothing is written', async () => {
+    const d = await dir();
+    const f = path.join(d, 's.json');
+    let n = 0;
+    const w = new DebouncedWriter(f, () => ({ n }), 0);
+    n = 1;
+    w.schedule();
+    await new Promise((r) => setTimeout(r, 5)); // the timer's write is in flight now...
+    n = 2;
+    w.schedule(); // ...and this change is written by the same loop when it ends
+    await w.flush();
+    expect(JSON.parse(await fs.readFile(f, 'utf8'))).toEqual({ n: 2 });
+    expect((await fs.readdir(d)).sort()).toEqual(['s.json']);
+
+    n = 3;
+    w.schedule();
+    await w.close();
+    expect(JSON.parse(await fs.readFile(f, 'utf8'))).toEqual({ n: 3 });
+    n = 4;
+    w.schedule();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(await fs.readFile(f, 'utf8'))).toEqual({ n: 3 });
+    expect((await fs.readdir(d)).sort()).toEqual(['s.json']);
   });
 });

@@ -70,6 +70,7 @@ export class DebouncedWriter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private dirty = false;
+  private closed = false;
   /** Last write error, if the last write failed. */
   error: Error | undefined;
 
@@ -83,6 +84,7 @@ export class DebouncedWriter {
   ) {}
 
   schedule(): void {
+    if (this.closed) return;
     this.dirty = true;
     if (this.timer || this.running) return;
     this.timer = setTimeout(() => {
@@ -115,7 +117,17 @@ export class DebouncedWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.running) await this.running;
-    if (this.dirty) await this.write();
+    // a write in flight may go on to a newer snapshot when it ends: done only once nothing is
+    // in flight and nothing is left to write
+    while (this.running || this.dirty) {
+      if (this.running) await this.running;
+      else await this.write();
+    }
+  }
+
+  /** Writes what is pending, then takes no more writes: nothing touches the file after this. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
   }
 }

@@ -116,6 +116,6 @@ export class ScheduleManager {
   async close(): Promise<void> {
     this.closed = true;
     for (const e of this.entries.values()) e.cron.stop();
-    await this.writer.flush();
+    await this.writer.close();
   }
 }

@@ -732,7 +732,7 @@ export class ServiceManager {
     };
     await Promise.all([...this.units.keys()].map((n) => stopOrdered(n, new Set())));
     for (const u of this.units.values()) this.clearTimers(u);
-    await this.stateWriter.flush();
+    await this.stateWriter.close();
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { OutState } from './bus.js';
+import type { MessageStatusResponse } from './client.js';
 
 /** Record states by their stored code; `GONE` marks a slot whose record was dropped. */
 const STATES: readonly OutState[] = ['pending', 'received', 'read', 'aborted'];
@@ -25,17 +26,6 @@ function randomTag(): number {
 }
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
-
-/** A record as `getMessageInfo` shows it. */
-export interface RecordStatus {
-  dst: string;
-  state: OutState;
-  /** Unix seconds. */
-  created: number;
-  /** Unix seconds. */
-  deadline: number;
-  msgLen: number;
-}
 
 /** Where a message's record lives: its slot and the tag that proves the slot still holds it. */
 export interface RecordRef {
@@ -111,7 +101,7 @@ export class RecordRing {
   }
 
   /** The record of message `id` (16 lowercase hex digits), if still kept. */
-  get(id: string): RecordStatus | undefined {
+  get(id: string): MessageStatusResponse | undefined {
     const slot = Number.parseInt(id.slice(8), 16);
     if (!(slot < this.tag.length) || this.tag[slot] !== Number.parseInt(id.slice(0, 8), 16)) return undefined;
     const code = this.state[slot]!;

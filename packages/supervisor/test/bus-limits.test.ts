@@ -1,8 +1,7 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { MyceliumClient } from '@hero/mycelium-bus';
+import { describe, expect, it } from 'vitest';
 import type { RpcHandler } from '@hero/core';
-import { BUS_TOPIC, SenderLimiter, serveBus } from '../src/bus.js';
-import { startBus, tempDir } from './helpers.js';
+import { SenderLimiter } from '../src/bus.js';
+import { serveOnBus, startBus, tempDir } from './helpers.js';
 
 /** A handler whose every call waits until its signal aborts (like job.run with timeout 0). */
 function waitingHandler(log: string[]): RpcHandler {
@@ -34,20 +33,8 @@ describe('bus calls', () => {
     const dir = await tempDir();
     const busSock = await startBus(dir);
     const log: string[] = [];
-    const ac = new AbortController();
-    const served = serveBus(busSock, waitingHandler(log), ac.signal, undefined, { maxCallMs: 800, maxPerSender: 2 });
-    const myc = new MyceliumClient(busSock);
-    onTestFinished(async () => {
-      ac.abort();
-      await served;
-      await myc.close();
-    });
-    const { nodePubkey } = await myc.getInfo();
-    const ask = async (id: number) => {
-      const t0 = Date.now();
-      const reply = await myc.request({ dst: { pk: nodePubkey }, topic: BUS_TOPIC, payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'job.run', params: {} }) }, 10);
-      return { body: JSON.parse(reply.payload.toString('utf8')) as Record<string, unknown>, ms: Date.now() - t0 };
-    };
+    const { ask: call } = await serveOnBus(busSock, waitingHandler(log), { maxCallMs: 800, maxPerSender: 2 });
+    const ask = (id: number) => call(id, 'job.run', {});
     const first = [ask(1), ask(2)];
     await new Promise((r) => setTimeout(r, 200));
     // the sender already holds its two slots: the third is refused at once, not queued

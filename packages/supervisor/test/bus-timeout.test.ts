@@ -1,7 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { MyceliumClient } from '@hero/mycelium-bus';
 import { HeroError, createRpcHandler } from '@hero/core';
-import { BUS_TOPIC, serveBus } from '../src/bus.js';
 import { configSchema } from '../src/config.js';
 import { JobStore } from '../src/job-store.js';
 import { keys } from '../src/keys.js';
@@ -9,7 +7,7 @@ import { supervisorMethods } from '../src/methods.js';
 import type { RunnerRegistry } from '../src/registry.js';
 import { Secrets } from '../src/secrets.js';
 import { Waiters } from '../src/waiters.js';
-import { USER, inspect, redisServerBackend, startBus, tempDir } from './helpers.js';
+import { USER, inspect, redisServerBackend, serveOnBus, startBus, tempDir } from './helpers.js';
 
 describe('job.run over the bus', () => {
   it('answers HERO_TIMEOUT with the job id when the call cap cuts the wait, and the job keeps going', async () => {
@@ -29,19 +27,8 @@ describe('job.run over the bus', () => {
       info: { name: 'hero_supervisor', title: 'test', version: '0', description: 'test' },
       methods: supervisorMethods({ config, store, k, secrets, registry, waiters, info: () => ({}) as never }),
     });
-    const ac = new AbortController();
-    const served = serveBus(busSock, rpc, ac.signal, undefined, { maxCallMs: 800 });
-    const myc = new MyceliumClient(busSock);
-    onTestFinished(async () => {
-      ac.abort();
-      await served;
-      await myc.close();
-    });
-    const { nodePubkey } = await myc.getInfo();
-    const ask = async (id: number, method: string, params: unknown) => {
-      const reply = await myc.request({ dst: { pk: nodePubkey }, topic: BUS_TOPIC, payload: JSON.stringify({ jsonrpc: '2.0', id, method, params }) }, 10);
-      return JSON.parse(reply.payload.toString('utf8')) as Record<string, unknown>;
-    };
+    const { ask: call } = await serveOnBus(busSock, rpc, { maxCallMs: 800 });
+    const ask = async (id: number, method: string, params: unknown) => (await call(id, method, params)).body;
 
     const t0 = Date.now();
     const run = await ask(1, 'job.run', { secret: USER, job: { id: 'long1', runner: 'ext', payload: 'x', timeout: 30 } });

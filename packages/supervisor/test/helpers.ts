@@ -4,8 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { configSchema as busConfig, run as runBus } from '@hero/mycelium-bus';
+import { configSchema as busConfig, MyceliumClient, run as runBus } from '@hero/mycelium-bus';
+import type { RpcHandler } from '@hero/core';
 import { onTestFinished } from 'vitest';
+import { BUS_TOPIC, serveBus, type ServeBusOptions } from '../src/bus.js';
 import { configSchema, run, SupervisorClient, type Config } from '../src/index.js';
 
 export async function tempDir(): Promise<string> {
@@ -211,4 +213,28 @@ export async function startBus(dir: string): Promise<string> {
     await done;
   });
   return sock;
+}
+
+/**
+ * Serves `handler` on the bus at `busSock` with `limits` (stopped when the test finishes).
+ * `ask` sends it one JSON-RPC call as a message to this node and resolves the answer and how
+ * long it took.
+ */
+export async function serveOnBus(busSock: string, handler: RpcHandler, limits: ServeBusOptions) {
+  const ac = new AbortController();
+  const served = serveBus(busSock, handler, ac.signal, undefined, limits);
+  const myc = new MyceliumClient(busSock);
+  onTestFinished(async () => {
+    ac.abort();
+    await served;
+    await myc.close();
+  });
+  const { nodePubkey } = await myc.getInfo();
+  const ask = async (id: number, method: string, params: unknown) => {
+    const t0 = Date.now();
+    const payload = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+    const reply = await myc.request({ dst: { pk: nodePubkey }, topic: BUS_TOPIC, payload }, 10);
+    return { body: JSON.parse(reply.payload.toString('utf8')) as Record<string, unknown>, ms: Date.now() - t0 };
+  };
+  return { ask };
 }

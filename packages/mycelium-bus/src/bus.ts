@@ -109,9 +109,10 @@ export function inboundJson(env: Envelope): string {
   if (typeof srcIp !== 'string' || typeof srcPk !== 'string' || typeof dstIp !== 'string' || typeof dstPk !== 'string') {
     return (env.json = JSON.stringify(toInbound(env)));
   }
+  // id (hex) and payload (base64) were checked on the way in and need no escaping
   return (env.json =
-    `{"id":${JSON.stringify(env.id)},"srcIp":${quote(srcIp)},"srcPk":${quote(srcPk)},"dstIp":${quote(dstIp)},"dstPk":${quote(dstPk)}` +
-    `${topic === undefined ? '' : `,"topic":${quote(topic)}`},"payload":${JSON.stringify(env.payload)}}`);
+    `{"id":"${env.id}","srcIp":${quote(srcIp)},"srcPk":${quote(srcPk)},"dstIp":${quote(dstIp)},"dstPk":${quote(dstPk)}` +
+    `${topic === undefined ? '' : `,"topic":${quote(topic)}`},"payload":"${env.payload}"}`);
 }
 
 /** Wire form of a record. */

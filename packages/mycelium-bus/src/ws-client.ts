@@ -5,6 +5,7 @@
 import { HeroError, RpcError, UnavailableError, type CallOptions } from '@hero/core';
 import type { JsonRpcResponse } from '@hero/core';
 import type WebSocketType from 'ws';
+import { CallTable } from './call-table.js';
 import { mayWait } from './may-wait.js';
 import { send } from './ws-send.js';
 
@@ -18,6 +19,7 @@ class Pending {
   signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
   constructor(
+    readonly id: number,
     readonly resolve: (v: unknown) => void,
     readonly reject: (e: Error) => void,
   ) {}
@@ -67,7 +69,7 @@ export class WsRpcClient {
   private readonly timeoutMs: number;
   private ws: WebSocketType | undefined;
   private opening: Promise<WebSocketType> | undefined;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new CallTable<Pending>();
   private nextId = 1;
   private closed = false;
   private readonly autoBatch: boolean;
@@ -135,9 +137,8 @@ export class WsRpcClient {
   /** Ends the call an answer is for (answers to no pending call are ignored). */
   private settle(r: JsonRpcResponse): void {
     if (typeof r !== 'object' || r === null || typeof r.id !== 'number') return;
-    const p = this.pending.get(r.id);
+    const p = this.pending.take(r.id);
     if (!p) return;
-    this.pending.delete(r.id);
     p.settle();
     if ('error' in r) p.reject(new RpcError(r.error));
     else p.resolve(r.result);
@@ -153,9 +154,7 @@ export class WsRpcClient {
   }
 
   private failAll(err: Error): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) {
+    for (const p of this.pending.clear()) {
       p.settle();
       p.reject(err);
     }
@@ -179,7 +178,7 @@ export class WsRpcClient {
     const timeout = opts.timeoutMs ?? this.timeoutMs;
     let p!: Pending;
     const done = new Promise<T>((resolve, reject) => {
-      p = new Pending(resolve as (v: unknown) => void, reject);
+      p = new Pending(id, resolve as (v: unknown) => void, reject);
     });
     if (timeout >= SWEPT_MS) {
       // long safety-net timeouts (the default 30 s, long polls plus slack) share one sweep
@@ -197,7 +196,7 @@ export class WsRpcClient {
     }
     // the first call in flight keeps the process alive until its answer
     if (this.pending.size === 0) this.socketOf(ws)?.ref();
-    this.pending.set(id, p);
+    this.pending.add(p);
     const m = quotedMethod(method);
     const frame =
       params === undefined
@@ -231,15 +230,14 @@ export class WsRpcClient {
     if (ws.readyState !== 1) return;
     // the batch first: pushes in it feed the long polls among the singles, which then need
     // not wait
-    if (batch.length === 1) send(ws, batch[0]!);
-    else if (batch.length > 1) send(ws, `[${batch.join(',')}]`);
-    for (const f of singles) send(ws, f);
+    if (batch.length === 1) send(ws, batch[0]!, true);
+    else if (batch.length > 1) send(ws, `[${batch.join(',')}]`, true);
+    for (const f of singles) send(ws, f, true);
   }
 
   private expire(id: number, method: string, timeout: number): void {
-    const p = this.pending.get(id);
+    const p = this.pending.take(id);
     if (!p) return;
-    this.pending.delete(id);
     this.idle();
     p.settle();
     p.reject(new HeroError('HERO_TIMEOUT', `${this.url}: no reply to ${method} within ${timeout} ms`));
@@ -248,17 +246,16 @@ export class WsRpcClient {
   /** Fails the swept calls past their deadline. */
   private sweep(): void {
     const now = Date.now();
-    for (const [id, p] of this.pending) if (p.deadline !== 0 && p.deadline <= now) this.expire(id, p.method, p.timeoutMs);
+    for (const p of this.pending.values()) if (p.deadline !== 0 && p.deadline <= now) this.expire(p.id, p.method, p.timeoutMs);
   }
 
   private abort(ws: WebSocketType, id: number): void {
-    const p = this.pending.get(id);
+    const p = this.pending.take(id);
     if (!p) return;
-    this.pending.delete(id);
     p.settle();
     p.reject(p.signal!.reason as Error);
     // tell the server, so an abandoned long poll cannot swallow a message
-    if (ws.readyState === 1) send(ws, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }));
+    if (ws.readyState === 1) send(ws, JSON.stringify({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } }), true);
     this.idle();
   }
 

@@ -1,26 +1,71 @@
-/** Frame sends shared by the JSON-RPC-over-WebSocket server and client. */
+/**
+ * Frame sends shared by the JSON-RPC-over-WebSocket server and client. Text frames are framed
+ * here and written straight to the connection's socket as latin1 text (each character one
+ * byte), a tick's frames in one write: no header buffer, write request or string conversion per
+ * frame. Frames are always whole, so they interleave safely with the control frames `ws` writes
+ * itself (it queues frames only for compression, which both ends turn off).
+ */
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 
-/** Connections that wrote their first frame of the current tick; later ones are corked. */
-const started = new WeakSet<WebSocket>();
+/** Frames of the current tick not written yet, on the connection (undefined: none this tick). */
+const HELD = Symbol('heldFrames');
+type Held = WebSocket & { [HELD]?: string | undefined };
 
 /**
- * Sends a frame. The first frame of a tick leaves at once, so the peer can start on it while
- * this side is still busy; the frames after it in the same tick are corked and leave together
- * in one write at the end of the tick.
+ * The header of a final text frame of `len` payload bytes. A masked (client) frame carries an
+ * all-zero key: the payload is then sent as is, which RFC 6455 allows; masking defends proxy
+ * caches, and these frames go to the bus or a connection the caller chose.
  */
-export function send(ws: WebSocket, text: string): void {
-  const sock = (ws as unknown as { _socket?: net.Socket })._socket;
-  if (sock && !started.has(ws)) {
-    started.add(ws);
-    ws.send(text);
-    sock.cork();
-    process.nextTick(() => {
-      started.delete(ws);
-      sock.uncork();
-    });
+function header(len: number, masked: boolean): string {
+  const m = masked ? 0x80 : 0;
+  let h: string;
+  if (len < 126) h = String.fromCharCode(0x81, m | len);
+  else if (len < 65536) h = String.fromCharCode(0x81, m | 126, len >>> 8, len & 255);
+  else {
+    const hi = Math.floor(len / 2 ** 32);
+    const lo = len >>> 0;
+    h = String.fromCharCode(0x81, m | 127, hi >>> 24, (hi >>> 16) & 255, (hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
+  }
+  return masked ? h + '\0\0\0\0' : h;
+}
+
+/** A whole text frame carrying `text` (UTF-8), as a latin1 string of its bytes. */
+export function textFrame(text: string, masked: boolean): string {
+  // as many UTF-8 bytes as UTF-16 units: every character is ASCII, one byte in latin1 too
+  if (Buffer.byteLength(text, 'utf8') === text.length) return header(text.length, masked) + text;
+  const bytes = Buffer.from(text, 'utf8');
+  return header(bytes.length, masked) + bytes.toString('latin1');
+}
+
+function socketOf(ws: WebSocket): net.Socket | undefined {
+  return (ws as unknown as { _socket?: net.Socket })._socket;
+}
+
+/** Writes the frames held for `ws`, unless it has begun closing meanwhile. */
+function release(ws: Held): void {
+  const out = ws[HELD];
+  ws[HELD] = undefined;
+  if (out === undefined || out === '' || ws.readyState !== ws.OPEN) return;
+  const sock = socketOf(ws);
+  if (sock && !sock.destroyed && sock.writable) sock.write(out, 'latin1');
+}
+
+/**
+ * Sends a text frame on an open connection; `masked` is true on the client side. The first
+ * frame of a tick leaves at once, so the peer can start on it while this side is still busy;
+ * the frames after it in the same tick leave together in one write at the end of the tick.
+ */
+export function send(ws: Held, text: string, masked: boolean): void {
+  const sock = socketOf(ws);
+  if (!sock || ws.readyState !== ws.OPEN || sock.destroyed || !sock.writable) return;
+  const frame = textFrame(text, masked);
+  const out = ws[HELD];
+  if (out !== undefined) {
+    ws[HELD] = out + frame;
     return;
   }
-  ws.send(text);
+  ws[HELD] = '';
+  sock.write(frame, 'latin1');
+  process.nextTick(release, ws);
 }

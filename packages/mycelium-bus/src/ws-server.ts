@@ -62,7 +62,7 @@ export function createWsRpc(maxPayload: number): WsRpc {
       },
       answer(out) {
         if (ws.readyState !== ws.OPEN) return;
-        send(ws, out);
+        send(ws, out, false);
         hold();
       },
     };

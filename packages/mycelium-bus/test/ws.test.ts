@@ -51,6 +51,18 @@ describe('JSON-RPC over WebSocket', () => {
     await loop;
   });
 
+  it('carries frames of every size, and many in one tick, both ways', async () => {
+    const { sock } = await startBus();
+    const c = wsClient(sock);
+    const { nodePubkey } = await c.getInfo();
+    // 7-bit, 16-bit and 64-bit frame lengths; the pushes of one tick leave in one write
+    const payloads = [Buffer.from('s'), Buffer.alloc(300, 1), Buffer.alloc(100_000, 2), Buffer.alloc(70_000, 3)];
+    await Promise.all(payloads.map((payload) => c.pushMessage({ dst: nodePubkey, topic: 'sizes', payload })));
+    const popped = await Promise.all(payloads.map(() => c.popMessage({ topic: 'sizes' })));
+    expect(popped.map((m) => m!.payload.length).sort((a, b) => a - b)).toEqual([1, 300, 70_000, 100_000]);
+    for (const m of popped) expect(payloads.some((p) => p.equals(m!.payload))).toBe(true);
+  });
+
   it('refuses upgrades from web pages (an Origin header)', async () => {
     const { sock } = await startBus();
     const { default: WebSocket } = await import('ws');

@@ -25,7 +25,8 @@ function header(len: number, masked: boolean): string {
   else {
     const hi = Math.floor(len / 2 ** 32);
     const lo = len >>> 0;
-    h = String.fromCharCode(0x81, m | 127, hi >>> 24, (hi >>> 16) & 255, (hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
+    const be = (n: number) => String.fromCharCode(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+    h = String.fromCharCode(0x81, m | 127) + be(hi) + be(lo);
   }
   return masked ? h + '\0\0\0\0' : h;
 }
@@ -42,14 +43,20 @@ function socketOf(ws: WebSocket): net.Socket | undefined {
   return (ws as unknown as { _socket?: net.Socket })._socket;
 }
 
-/** Writes the frames held for `ws`, unless it has begun closing meanwhile. */
-function release(ws: Held): void {
+/**
+ * Writes the frames held for `ws` now (at the end of the tick otherwise), unless it has begun
+ * closing meanwhile. Call it before closing a connection whose answers must still go out.
+ */
+export function release(ws: Held): void {
   const out = ws[HELD];
   ws[HELD] = undefined;
   if (out === undefined || out === '' || ws.readyState !== ws.OPEN) return;
   const sock = socketOf(ws);
   if (sock && !sock.destroyed && sock.writable) sock.write(out, 'latin1');
 }
+
+/** A tick's frames are joined into one string up to this length; longer text is written on its own. */
+const JOIN_MAX = 1 << 20;
 
 /**
  * Sends a text frame on an open connection; `masked` is true on the client side. The first
@@ -59,13 +66,27 @@ function release(ws: Held): void {
 export function send(ws: Held, text: string, masked: boolean): void {
   const sock = socketOf(ws);
   if (!sock || ws.readyState !== ws.OPEN || sock.destroyed || !sock.writable) return;
-  const frame = textFrame(text, masked);
   const out = ws[HELD];
-  if (out !== undefined) {
-    ws[HELD] = out + frame;
+  if (out === undefined) process.nextTick(release, ws);
+  if (text.length > JOIN_MAX) {
+    // its header, then the text itself: no copy into a frame string (which could also pass
+    // V8's limit on string length); what is held goes first, to keep the order
+    if (out) sock.write(out, 'latin1');
+    ws[HELD] = '';
+    sock.cork();
+    sock.write(header(Buffer.byteLength(text, 'utf8'), masked), 'latin1');
+    sock.write(text, 'utf8');
+    sock.uncork();
     return;
   }
-  ws[HELD] = '';
-  sock.write(frame, 'latin1');
-  process.nextTick(release, ws);
+  const frame = textFrame(text, masked);
+  if (out === undefined) {
+    ws[HELD] = '';
+    sock.write(frame, 'latin1');
+  } else if (out.length + frame.length > JOIN_MAX) {
+    sock.write(out, 'latin1');
+    ws[HELD] = frame;
+  } else {
+    ws[HELD] = out + frame;
+  }
 }

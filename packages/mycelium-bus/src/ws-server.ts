@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { RpcHandler } from '@hero/core';
 import { mayWait } from './may-wait.js';
 import { isFastCall, type FastConn, type FastPath } from './ws-fast.js';
-import { send } from './ws-send.js';
+import { release, send } from './ws-send.js';
 
 const PATHS = new Set(['/', '/rpc', '/ws']);
 
@@ -197,7 +197,10 @@ export function createWsRpc(maxPayload: number): WsRpc {
     close() {
       // answers already produced still go out; then the connections end
       const open = [...wss.clients];
-      for (const ws of open) ws.close(1001, 'shutting down');
+      for (const ws of open) {
+        release(ws);
+        ws.close(1001, 'shutting down');
+      }
       setTimeout(() => open.forEach((ws) => ws.terminate()), 1000).unref();
       wss.close();
     },

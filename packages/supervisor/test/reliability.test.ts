@@ -72,7 +72,8 @@ describe.each(backends)('reliability on $name', (backend) => {
     const c = sv.client(USER);
     await until(async () => (await c.getRunnerStatus('cmd')).instances === 1, 30_000, 'runner up');
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(await c.createJob({ runner: 'cmd', payload: `sleep 0.2; echo job-${i}`, timeout: 60 }, { start: true }));
+    // long enough that some are still queued or running when the supervisor stops, on a slow machine too
+    for (let i = 0; i < 12; i++) ids.push(await c.createJob({ runner: 'cmd', payload: `sleep 0.5; echo job-${i}`, timeout: 60 }, { start: true }));
     await until(async () => (await c.listJobs({ status: 'finished' })).length >= 2, 30_000, 'first jobs done');
     await sv.stop();
     const r = inspect(redis.url);

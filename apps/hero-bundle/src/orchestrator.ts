@@ -193,8 +193,9 @@ export class Orchestrator {
 
   /**
    * Stops every service in reverse start order within one deadline; idempotent. Each may take
-   * its full stop time while the later ones keep a reserve; one that overruns is left behind (still watched until the deadline) so that the ones after
-   * it are aborted in time; those still running at the deadline end up in `leftBehind`.
+   * its full stop time while the later ones keep a reserve; one that overruns is left behind
+   * (still watched until the deadline) so that the ones after it are aborted in time; those
+   * still running at the deadline end up in `leftBehind`.
    */
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();

@@ -7,7 +7,7 @@ import type { JsonRpcResponse } from '@hero/core';
 import type WebSocketType from 'ws';
 import { CallTable } from './call-table.js';
 import { mayWait } from './may-wait.js';
-import { send } from './ws-send.js';
+import { send, socketOf } from './ws-send.js';
 
 /** One call in flight. A class rather than closures: the hot path makes one per call. */
 class Pending {
@@ -73,7 +73,7 @@ export class WsRpcClient {
   private nextId = 1;
   private closed = false;
   private readonly autoBatch: boolean;
-  /** Frames made in this tick, written together at its end: calls that may wait go alone... */
+  /** Frames made in this tick, sent at its end: calls that may wait go alone... */
   private singles: string[] = [];
   /** ...and, with autoBatch, the others as one batch. */
   private batch: string[] = [];
@@ -144,13 +144,10 @@ export class WsRpcClient {
     else p.resolve(r.result);
   }
 
-  private socketOf(ws: WebSocketType | undefined): { ref(): void; unref(): void } | undefined {
-    return (ws as unknown as { _socket?: { ref(): void; unref(): void } } | undefined)?._socket;
-  }
 
   /** An idle connection does not keep the process alive (like undici's idle sockets). */
   private idle(): void {
-    if (this.pending.size === 0) this.socketOf(this.ws)?.unref();
+    if (this.pending.size === 0) socketOf(this.ws)?.unref();
   }
 
   private failAll(err: Error): void {
@@ -195,7 +192,7 @@ export class WsRpcClient {
       signal.addEventListener('abort', p.onAbort, { once: true });
     }
     // the first call in flight keeps the process alive until its answer
-    if (this.pending.size === 0) this.socketOf(ws)?.ref();
+    if (this.pending.size === 0) socketOf(ws)?.ref();
     this.pending.add(p);
     const m = quotedMethod(method);
     const frame =
@@ -218,7 +215,10 @@ export class WsRpcClient {
     (batched ? this.batch : this.singles).push(frame);
   }
 
-  /** Writes this tick's frames at once: one socket write however many calls were made. */
+  /**
+   * Sends this tick's frames, the batch first: as with every send, the first frame leaves at
+   * once and the rest follow together in one socket write at the end of the tick.
+   */
   private flush(): void {
     const ws = this.outWs;
     if (!ws) return;

@@ -1,9 +1,10 @@
 /**
  * Frame sends shared by the JSON-RPC-over-WebSocket server and client. Text frames are framed
  * here and written straight to the connection's socket as latin1 text (each character one
- * byte), a tick's frames in one write: no header buffer, write request or string conversion per
- * frame. Frames are always whole, so they interleave safely with the control frames `ws` writes
- * itself (it queues frames only for compression, which both ends turn off).
+ * byte); after the first frame of a tick the rest go in one write. No header buffer, write
+ * request or string conversion per frame. Frames are always whole, so they interleave safely
+ * with the control frames `ws` writes itself (it queues frames only for compression, which both
+ * ends turn off).
  */
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
@@ -39,8 +40,9 @@ export function textFrame(text: string, masked: boolean): string {
   return header(bytes.length, masked) + bytes.toString('latin1');
 }
 
-function socketOf(ws: WebSocket): net.Socket | undefined {
-  return (ws as unknown as { _socket?: net.Socket })._socket;
+/** The socket under a connection (`ws` keeps it in a private field). */
+export function socketOf(ws: WebSocket | undefined): net.Socket | undefined {
+  return (ws as unknown as { _socket?: net.Socket } | undefined)?._socket;
 }
 
 /**

@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { RpcHandler } from '@hero/core';
 import { mayWait } from './may-wait.js';
 import { isFastCall, type FastConn, type FastPath } from './ws-fast.js';
-import { release, send } from './ws-send.js';
+import { release, send, socketOf } from './ws-send.js';
 
 const PATHS = new Set(['/', '/rpc', '/ws']);
 
@@ -69,7 +69,7 @@ export function createWsRpc(maxPayload: number): WsRpc {
     // answers a client does not read are not buffered without end: past the high-water mark its
     // requests are not read until the answers drained, and a client that keeps asking (frames
     // already read) without reading is dropped
-    const sock = (ws as unknown as { _socket?: net.Socket })._socket;
+    const sock = socketOf(ws);
     const highWater = 2 * maxPayload;
     let held = false;
     const hold = () => {

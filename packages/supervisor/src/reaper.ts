@@ -80,7 +80,7 @@ export class Reaper {
   private async reapJob(runner: string, processing: string, work: string, id: string): Promise<void> {
     const key = this.k.job(id);
     const [status, attempts, stop] = await this.redis.hmget(key, 'status', 'attempts', 'stop_requested');
-    if (!status || (status !== 'dispatched' && status !== 'started')) {
+    if (status !== 'dispatched' && status !== 'started') {
       await this.redis.lrem(processing, 1, id);
       return;
     }

@@ -201,15 +201,17 @@ describe.each(backends)('the job store on $name', (backend) => {
     const rd = store.redis;
     const claimOnly = async (id: string) => ({ fields: await r.hgetall(`hero:job:${id}`), pttl: await r.pttl(`hero:job:${id}`) });
 
-    // the MULTI writing the jobs rejects (connection lost at the wrong moment)
+    // the next MULTI writing the jobs rejects (connection lost at the wrong moment)
     const multi = rd.multi.bind(rd);
-    const failMulti = vi.spyOn(rd, 'multi').mockImplementationOnce(((...args: never[]) => {
-      const m = multi(...args);
-      m.exec = async () => {
-        throw new Error('connection lost');
-      };
-      return m;
-    }) as typeof rd.multi);
+    const failNextMulti = () =>
+      vi.spyOn(rd, 'multi').mockImplementationOnce(((...args: never[]) => {
+        const m = multi(...args);
+        m.exec = async () => {
+          throw new Error('connection lost');
+        };
+        return m;
+      }) as typeof rd.multi);
+    const failMulti = failNextMulti();
     await expect(store.createMany([newJob('f1', 'x'), newJob('f2', 'x')], true)).rejects.toThrow('connection lost');
     failMulti.mockRestore();
     expect(await r.exists('hero:job:f1', 'hero:job:f2')).toBe(0);
@@ -241,13 +243,7 @@ describe.each(backends)('the job store on $name', (backend) => {
     await r.del('hero:job:g2');
 
     // when giving the claim back fails too, the claim's expiry still frees the id
-    const failMulti2 = vi.spyOn(rd, 'multi').mockImplementationOnce(((...args: never[]) => {
-      const m = multi(...args);
-      m.exec = async () => {
-        throw new Error('connection lost');
-      };
-      return m;
-    }) as typeof rd.multi);
+    const failMulti2 = failNextMulti();
     const failDel = vi.spyOn(rd, 'del').mockRejectedValueOnce(new Error('connection lost'));
     await expect(store.create(newJob('h1', 'x'), true)).rejects.toThrow('connection lost');
     failMulti2.mockRestore();
